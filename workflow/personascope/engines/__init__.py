@@ -1,0 +1,44 @@
+"""Model engines behind one batch interface (see `base.Engine`), one module per engine."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from .base import ChatRequest, ChatResponse, Engine, ModelSpec, Sampling
+from .cache import CachedEngine, CallCache
+
+# Imported lazily: a job on one engine must not need the others' dependencies installed.
+ENGINES: dict[str, str] = {
+    "local": "personascope.engines.local:LocalEngine",
+}
+
+__all__ = [
+    "ENGINES",
+    "CachedEngine",
+    "CallCache",
+    "ChatRequest",
+    "ChatResponse",
+    "Engine",
+    "ModelSpec",
+    "Sampling",
+    "open_engine",
+]
+
+
+def engine_class(name: str) -> type[Engine]:
+    try:
+        module_name, class_name = ENGINES[name].split(":")
+    except KeyError:
+        raise ValueError(f"unknown engine {name!r}; known engines: {sorted(ENGINES)}") from None
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def open_engine(
+    name: str, entry: dict[str, Any], cache_dir: str | Path | None, **engine_kwargs: Any
+) -> CachedEngine:
+    """Load the registry entry `name` on its engine, behind the call cache."""
+    spec = ModelSpec.from_registry(name, entry)
+    engine = engine_class(spec.engine)(spec, **engine_kwargs)
+    return CachedEngine(engine, CallCache(cache_dir) if cache_dir else None)

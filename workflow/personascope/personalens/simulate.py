@@ -1,0 +1,125 @@
+"""PersonaLens dialogues: user agent and assistant, round-synchronous, one shard per job."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..dialogue import Dialogue, ModelSide, simulate
+from ..engines import Sampling
+from ..io import read_parquet, write_json, write_parquet
+from ..models import EngineSet
+from .prompts import TERMINATE, AssistantSetting, assistant_messages, user_agent_messages
+from .scenarios import load_contexts, shard_of
+
+log = logging.getLogger(__name__)
+
+TURN_TYPE = pa.struct(
+    [
+        ("speaker", pa.string()),
+        ("text", pa.string()),
+        ("prompt_tokens", pa.int64()),
+        ("completion_tokens", pa.int64()),
+        ("finish_reason", pa.string()),
+        ("latency_s", pa.float64()),
+    ]
+)
+DIALOGUE_SCHEMA = pa.schema(
+    [
+        ("dialogue_id", pa.string()),
+        ("scenario_id", pa.string()),
+        ("user_id", pa.string()),
+        ("task_id", pa.string()),
+        ("kind", pa.string()),
+        ("domains", pa.list_(pa.string())),
+        ("assistant_model", pa.string()),
+        ("user_model", pa.string()),
+        ("setting", pa.string()),
+        ("end_reason", pa.string()),
+        ("user_turns", pa.int64()),
+        ("turns", pa.list_(TURN_TYPE)),
+    ]
+)
+
+
+def dialogue_id(model: str, setting: str, scenario_id: str) -> str:
+    return f"{model}|{setting}|{scenario_id}"
+
+
+def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+    setting = AssistantSetting.parse(params["setting"])
+    sample = shard_of(read_parquet(inputs["sample"]), params["shard"], params["n_shards"])
+    contexts = load_contexts(
+        sample,
+        read_parquet(inputs["profiles"]),
+        read_parquet(inputs["affinities"]),
+        read_parquet(inputs["interactions"]),
+    )
+    caps = params["max_user_turns"]
+    flat = params.get("history_format", "messages") == "flattened"
+    engines = EngineSet(params["models"], params.get("cache_dir"))
+    try:
+        assistant = engines.open(params["assistant"])
+        user_model = engines.open(params["user_agent"])
+        dialogues = [
+            Dialogue(dialogue_id(params["assistant"], setting.name, sid), ctx, caps[ctx["kind"]])
+            for sid, ctx in contexts.items()
+        ]
+        log.info(
+            "%d dialogues, assistant %s (%s), user agent %s",
+            len(dialogues),
+            params["assistant"],
+            setting.name,
+            params["user_agent"],
+        )
+        simulate(
+            dialogues,
+            user=ModelSide(
+                user_model,
+                lambda d: user_agent_messages(d, flat=flat),
+                Sampling.from_config(user_model.spec.generation, **params["sampling"]["user"]),
+            ),
+            assistant=ModelSide(
+                assistant,
+                lambda d: assistant_messages(d, setting, flat=flat),
+                Sampling.from_config(assistant.spec.generation, **params["sampling"]["assistant"]),
+            ),
+            is_terminal=lambda text: TERMINATE in text,
+        )
+    finally:
+        log.info("usage: %s", engines.usage())
+        engines.close()
+    write_json(engines.usage(), outputs["usage"])
+    rows = []
+    for d in dialogues:
+        ctx = d.context
+        rows.append(
+            {
+                "dialogue_id": d.dialogue_id,
+                "scenario_id": ctx["scenario_id"],
+                "user_id": ctx["user_id"],
+                "task_id": ctx["task_id"],
+                "kind": ctx["kind"],
+                "domains": ctx["domains"],
+                "assistant_model": params["assistant"],
+                "user_model": params["user_agent"],
+                "setting": setting.name,
+                "end_reason": d.end_reason,
+                "user_turns": d.user_turns(),
+                "turns": [
+                    {
+                        "speaker": t.speaker,
+                        "text": t.text,
+                        "prompt_tokens": t.prompt_tokens,
+                        "completion_tokens": t.completion_tokens,
+                        "finish_reason": t.finish_reason,
+                        "latency_s": t.latency_s,
+                    }
+                    for t in d.turns
+                ],
+            }
+        )
+    write_parquet(pa.Table.from_pylist(rows, schema=DIALOGUE_SCHEMA), outputs["dialogues"])
