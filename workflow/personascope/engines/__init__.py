@@ -12,6 +12,10 @@ from .cache import CachedEngine, CallCache
 # Imported lazily: a job on one engine must not need the others' dependencies installed.
 ENGINES: dict[str, str] = {
     "local": "personascope.engines.local:LocalEngine",
+    "openai": "personascope.engines.openai:OpenAIEngine",
+    "anthropic": "personascope.engines.anthropic:AnthropicEngine",
+    "vllm": "personascope.engines.vllm:VLLMEngine",
+    "replay": "personascope.engines.replay:ReplayEngine",
 }
 
 __all__ = [
@@ -40,5 +44,9 @@ def open_engine(
 ) -> CachedEngine:
     """Load the registry entry `name` on its engine, behind the call cache."""
     spec = ModelSpec.from_registry(name, entry)
-    engine = engine_class(spec.engine)(spec, **engine_kwargs)
+    cls = engine_class(spec.engine)
+    # Class-level default first, so engines can read it while loading (replay's bundle).
+    engine = cls.__new__(cls)
+    engine.cache_dir = Path(cache_dir) if cache_dir else None
+    engine.__init__(spec, **engine_kwargs)
     return CachedEngine(engine, CallCache(cache_dir) if cache_dir else None)

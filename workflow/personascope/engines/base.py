@@ -12,8 +12,9 @@ import hashlib
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 Message = dict[str, str]
@@ -81,6 +82,8 @@ class ModelSpec:
     generation: dict[str, Any]
     quirks: dict[str, Any]
     options: dict[str, Any]
+    # USD per million tokens, {"input": ..., "output": ...}: the estimated cost in usage summaries.
+    price: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_registry(cls, name: str, entry: dict[str, Any]) -> ModelSpec:
@@ -94,7 +97,11 @@ class ModelSpec:
             generation=dict(entry.get("generation", {})),
             quirks=dict(entry.get("quirks", {})),
             options=dict(entry.get("options", {})),
+            price={k: float(v) for k, v in (entry.get("price") or {}).items()},
         )
+
+    def identity(self) -> dict[str, str]:
+        return {"engine": self.engine, "model": self.model, "revision": self.revision}
 
 
 THINK_BLOCK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
@@ -124,12 +131,17 @@ def apply_response_quirks(text: str, quirks: dict[str, Any]) -> str:
     return text
 
 
-def request_key(spec: ModelSpec, request: ChatRequest) -> str:
-    """Content address of a call: what was sent, to which model, with which sampling."""
+def request_key(model: ModelSpec | Mapping[str, str], request: ChatRequest) -> str:
+    """Content address of a call: what was sent, to which model, with which sampling.
+
+    `model` is a spec or an identity {engine, model, revision}: replay keys by the identity of
+    the model it stands for, so its lookups hit the keys that model's calls were recorded under.
+    """
+    ident = model.identity() if isinstance(model, ModelSpec) else model
     payload = {
-        "engine": spec.engine,
-        "model": spec.model,
-        "revision": spec.revision,
+        "engine": ident["engine"],
+        "model": ident["model"],
+        "revision": ident["revision"],
         "messages": list(request.messages),
         "sampling": asdict(request.sampling),
     }
@@ -140,8 +152,15 @@ def request_key(spec: ModelSpec, request: ChatRequest) -> str:
 class Engine(ABC):
     """A model behind the batch interface. Subclasses implement `stream`."""
 
+    # Set by `open_engine`: where engines keep state next to the call cache (batch ids, bundles).
+    cache_dir: Path | None = None
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
+
+    def identity(self) -> dict[str, str]:
+        """The (engine, model, revision) calls are cached under."""
+        return self.spec.identity()
 
     @abstractmethod
     def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:

@@ -23,6 +23,7 @@ from .base import (
     apply_response_quirks,
     request_key,
 )
+from .progress import Progress
 
 
 class CallCache:
@@ -67,24 +68,37 @@ class CallCache:
 
 
 class CachedEngine:
-    """The engine callers use: quirks, cache lookups, batching of misses, accounting."""
+    """The engine callers use: quirks, cache lookups, batching of misses, accounting.
 
-    def __init__(self, engine: Engine, cache: CallCache | None) -> None:
+    Request quirks are applied here, once, before the cache key is computed (so the key is of
+    what the model was sent); response quirks are applied here, once, to what the engine
+    returned; engines themselves never apply quirks.
+    """
+
+    def __init__(
+        self, engine: Engine, cache: CallCache | None, progress_interval_s: float = 30.0
+    ) -> None:
         self.engine = engine
         self.spec = engine.spec
+        self.identity = engine.identity()
         self.cache = cache
+        self.progress_interval_s = progress_interval_s
         self.calls = 0
         self.hits = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
+        self.latency_s = 0.0
 
     def prepare(self, request: ChatRequest) -> ChatRequest:
         messages = apply_request_quirks(request.messages, self.spec.quirks)
         return ChatRequest.of(messages, request.sampling)
 
+    def key(self, prepared: ChatRequest) -> str:
+        return request_key(self.identity, prepared)
+
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
         prepared = [self.prepare(r) for r in requests]
-        keys = [request_key(self.spec, r) for r in prepared]
+        keys = [self.key(r) for r in prepared]
         results: list[ChatResponse | None] = [None] * len(requests)
         pending: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
@@ -98,7 +112,19 @@ class CachedEngine:
         order = list(pending)
         batch = [prepared[pending[key][0]] for key in order]
         if batch:
+            progress = Progress(
+                f"model {self.spec.name} ({self.spec.engine})",
+                len(batch),
+                interval_s=self.progress_interval_s,
+            )
+            seen: set[int] = set()
             for j, response in self.engine.stream(batch):
+                if j in seen:
+                    # An engine must yield each item once; recording it twice would double-count.
+                    raise RuntimeError(
+                        f"model {self.spec.name}: engine {self.spec.engine} yielded item {j} twice"
+                    )
+                seen.add(j)
                 key = order[j]
                 response.raw_text = response.text
                 response.text = apply_response_quirks(response.text, self.spec.quirks)
@@ -108,9 +134,7 @@ class CachedEngine:
                         {
                             "key": key,
                             "request": {
-                                "model": self.spec.model,
-                                "engine": self.spec.engine,
-                                "revision": self.spec.revision,
+                                **self.identity,
                                 "messages": list(batch[j].messages),
                                 "sampling": asdict(batch[j].sampling),
                             },
@@ -120,6 +144,8 @@ class CachedEngine:
                 self.calls += 1
                 self.prompt_tokens += response.prompt_tokens
                 self.completion_tokens += response.completion_tokens
+                self.latency_s += response.latency_s
+                progress.update(response.prompt_tokens + response.completion_tokens)
                 for i in pending[key]:
                     results[i] = response
         missing = [i for i, r in enumerate(results) if r is None]
@@ -127,14 +153,29 @@ class CachedEngine:
             raise RuntimeError(f"model {self.spec.name}: no response for batch items {missing}")
         return results  # type: ignore[return-value]
 
+    def cost_usd(self) -> float | None:
+        """Estimated cost of the calls this job made (cache hits are free); None without a price."""
+        price = self.spec.price
+        if not price:
+            return None
+        return (
+            self.prompt_tokens * price.get("input", 0.0)
+            + self.completion_tokens * price.get("output", 0.0)
+        ) / 1e6
+
     def usage(self) -> dict[str, Any]:
+        cost = self.cost_usd()
         return {
             "model": self.spec.name,
             "engine": self.spec.engine,
+            "model_id": self.spec.model,
+            "revision": self.spec.revision,
             "calls": self.calls,
             "cache_hits": self.hits,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
+            "latency_s": round(self.latency_s, 3),
+            "estimated_cost_usd": None if cost is None else round(cost, 6),
         }
 
     def close(self) -> None:

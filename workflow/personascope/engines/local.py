@@ -36,6 +36,12 @@ def resolve_gguf(options: dict[str, Any]) -> Path:
     return path
 
 
+def local_threads(options: dict[str, Any]) -> int:
+    """Registry `n_threads`, else the job's thread budget from the workflow, else every core."""
+    value = options.get("n_threads") or os.environ.get("PERSONASCOPE_THREADS") or os.cpu_count()
+    return max(1, int(value or 1))
+
+
 def derived_seed(request: ChatRequest) -> int:
     """A per-request seed, so sampled output does not depend on batch order."""
     digest = hashlib.sha256(repr(request.messages).encode("utf-8")).digest()
@@ -51,7 +57,7 @@ class LocalEngine(Engine):
         self.llm = Llama(
             model_path=str(resolve_gguf(opts)),
             n_ctx=int(opts.get("n_ctx", 8192)),
-            n_threads=int(opts.get("n_threads", os.cpu_count() or 1)),
+            n_threads=local_threads(opts),
             seed=int(opts.get("seed", 0)),
             verbose=False,
         )

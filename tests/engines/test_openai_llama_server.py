@@ -1,0 +1,42 @@
+"""The `openai` engine for real: `python -m llama_cpp.server` on loopback with the local model."""
+
+# ruff: noqa: F811  (pytest fixtures imported from engine_support are used as arguments)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_support import (
+    entry,
+    llama_server,  # noqa: F401  (fixture)
+)
+from personascope.engines import ChatRequest, Sampling, open_engine
+
+
+def question(text: str) -> ChatRequest:
+    return ChatRequest.of(
+        [
+            {"role": "system", "content": "You are a helpful assistant. Answer briefly."},
+            {"role": "user", "content": text},
+        ],
+        Sampling(temperature=0.0, max_tokens=16),
+    )
+
+
+def test_chat_completions_from_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
+    registry_entry = entry("openai", model="smollm2", base_url=llama_server, concurrency=2)
+    engine = open_engine("smollm2-served", registry_entry, tmp_path)
+    batch = [question("What is the capital of France?"), question("Name a color.")]
+    out = engine.generate(batch)
+    for response in out:
+        assert response.text.strip()
+        assert response.engine == "openai" and response.model == "smollm2"
+        assert response.prompt_tokens > 10 and 0 < response.completion_tokens <= 16
+        assert response.finish_reason in ("stop", "length")
+        assert response.latency_s > 0
+    assert out[0].text != out[1].text
+    # Greedy decoding with a per-request seed: a fresh client (no cache) gets the same text.
+    again = open_engine("smollm2-served", registry_entry, None).generate(batch[::-1])
+    assert [r.text for r in again] == [r.text for r in out[::-1]]
+    usage = engine.usage()
+    assert usage["calls"] == 2 and usage["prompt_tokens"] == sum(r.prompt_tokens for r in out)
