@@ -1,4 +1,10 @@
-"""PersonaLens judge: task completion and personalization, strictly parsed, one re-ask."""
+"""PersonaLens judge: every dimension strictly parsed, one re-ask, failures recorded.
+
+Dimensions: task completion (True/False), personalization (1-4), naturalness and coherence
+(1-5) of the user side and of the assistant side, and turn-level personalization — the
+personalization score of the dialogue prefix ending at each assistant turn (the last prefix is
+the whole dialogue, so its prompt equals the dialogue-level one and the call cache answers it).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..dialogue import Dialogue, Turn
+from ..dialogue import ASSISTANT, Dialogue, Turn
 from ..engines import Sampling
 from ..io import read_parquet, write_json, write_parquet
 from ..judging import JudgeTask, Parser, judge, labelled_bool, labelled_int
@@ -19,11 +25,22 @@ from .scenarios import load_contexts
 
 log = logging.getLogger(__name__)
 
+TURN_LEVEL = "personalization_turn"
+
 # dimension -> (prompt builder, parser)
 DIMENSIONS: dict[str, tuple[Callable[[dict[str, Any], str], str], Parser]] = {
     "task_completion": (prompts.task_completion_prompt, labelled_bool("Completed")),
     "personalization": (prompts.personalization_prompt, labelled_int("Score", 1, 4)),
+    "naturalness_user": (prompts.naturalness_prompt("user"), labelled_int("Score", 1, 5)),
+    "coherence_user": (prompts.coherence_prompt("user"), labelled_int("Score", 1, 5)),
+    "naturalness_assistant": (
+        prompts.naturalness_prompt("assistant"),
+        labelled_int("Score", 1, 5),
+    ),
+    "coherence_assistant": (prompts.coherence_prompt("assistant"), labelled_int("Score", 1, 5)),
+    TURN_LEVEL: (prompts.personalization_prompt, labelled_int("Score", 1, 4)),
 }
+DEFAULT_DIMENSIONS = list(DIMENSIONS)
 
 JUDGMENT_SCHEMA = pa.schema(
     [
@@ -35,6 +52,8 @@ JUDGMENT_SCHEMA = pa.schema(
         ("setting", pa.string()),
         ("judge_model", pa.string()),
         ("dimension", pa.string()),
+        # assistant turn (1-based) closing the judged prefix; null for whole-dialogue dimensions
+        ("turn", pa.int64()),
         ("raw_text", pa.string()),
         ("reask_text", pa.string()),
         ("value", pa.float64()),
@@ -50,6 +69,50 @@ def rebuild(row: Any, ctx: dict[str, Any]) -> Dialogue:
     return d
 
 
+def prefixes(dialogue: Dialogue) -> list[tuple[int, Dialogue]]:
+    """(k, the dialogue cut after its k-th assistant turn) for every assistant turn."""
+    out = []
+    k = 0
+    for i, turn in enumerate(dialogue.turns):
+        if turn.speaker == ASSISTANT:
+            k += 1
+            cut = Dialogue(dialogue.dialogue_id, dialogue.context, max_user_turns=0)
+            cut.turns = dialogue.turns[: i + 1]
+            out.append((k, cut))
+    return out
+
+
+def judge_tasks(
+    dialogue: Dialogue, dims: list[str], max_turns: int | None = None
+) -> list[tuple[JudgeTask, int | None]]:
+    """The judge requests of one dialogue, each with its turn (None: whole dialogue)."""
+    ctx = dialogue.context
+    text = prompts.transcript(dialogue)
+    out: list[tuple[JudgeTask, int | None]] = []
+    for dim in dims:
+        build, parser = DIMENSIONS[dim]
+        items = (
+            [(k, prompts.transcript(cut)) for k, cut in prefixes(dialogue)[:max_turns]]
+            if dim == TURN_LEVEL
+            else [(None, text)]
+        )
+        for turn, shown in items:
+            messages = [
+                {"role": "system", "content": prompts.JUDGE_SYSTEM},
+                {"role": "user", "content": build(ctx, shown)},
+            ]
+            out.append((JudgeTask(dialogue.dialogue_id, dim, messages, parser), turn))
+    return out
+
+
+def check_dimensions(dims: list[str]) -> None:
+    unknown = set(dims) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(
+            f"personalens.judge_dimensions: unknown {sorted(unknown)}; known {sorted(DIMENSIONS)}"
+        )
+
+
 def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
     dialogues = read_parquet(inputs["dialogues"])
     contexts = load_contexts(
@@ -58,24 +121,14 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
         read_parquet(inputs["affinities"]),
         read_parquet(inputs["interactions"]),
     )
-    dims = params.get("dimensions", list(DIMENSIONS))
-    unknown = set(dims) - set(DIMENSIONS)
-    if unknown:
-        raise ValueError(
-            f"personalens.judge.dimensions: unknown {sorted(unknown)}; known {sorted(DIMENSIONS)}"
-        )
+    dims = list(params.get("dimensions") or DEFAULT_DIMENSIONS)
+    check_dimensions(dims)
     tasks, meta = [], []
     for row in dialogues.itertuples(index=False):
-        ctx = contexts[row.scenario_id]
-        text = prompts.transcript(rebuild(row, ctx))
-        for dim in dims:
-            build, parser = DIMENSIONS[dim]
-            messages = [
-                {"role": "system", "content": prompts.JUDGE_SYSTEM},
-                {"role": "user", "content": build(ctx, text)},
-            ]
-            tasks.append(JudgeTask(row.dialogue_id, dim, messages, parser))
-            meta.append(row)
+        dialogue = rebuild(row, contexts[row.scenario_id])
+        for task, turn in judge_tasks(dialogue, dims, params.get("turn_level_max_turns")):
+            tasks.append(task)
+            meta.append((row, turn))
     engines = EngineSet(params["models"], params.get("cache_dir"))
     try:
         engine = engines.open(params["judge"])
@@ -85,7 +138,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
         log.info("usage: %s", engines.usage())
         engines.close()
     rows = []
-    for row, j in zip(meta, judgments, strict=True):
+    for (row, turn), j in zip(meta, judgments, strict=True):
         rows.append(
             {
                 "dialogue_id": row.dialogue_id,
@@ -96,6 +149,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
                 "setting": row.setting,
                 "judge_model": params["judge"],
                 "dimension": j.dimension,
+                "turn": turn,
                 "raw_text": j.raw_text,
                 "reask_text": j.reask_text,
                 "value": j.value,

@@ -236,3 +236,42 @@ def context_json(ctx: dict[str, Any]) -> str:
 
 def clean_model_text(text: str) -> str:
     return re.sub(r"\s+\n", "\n", text).strip()
+
+
+SIDE_NAMES = {"user": "the user", "assistant": "the AI assistant"}
+
+
+def naturalness_prompt(side: str) -> Any:
+    """Naturalness (1-5) of one side's turns; `side` is `user` or `assistant`."""
+    who = SIDE_NAMES[side]
+
+    def build(ctx: dict[str, Any], dialogue_text: str) -> str:
+        return (
+            f"Conversation between a user and an AI assistant:\n{dialogue_text}\n\n"
+            f"Rate the naturalness of {who}'s messages only: do they read like a real "
+            f"{'person talking to an assistant' if side == 'user' else 'helpful assistant'} "
+            "(fluent, human-like wording and length, no robotic or repetitive phrasing)?\n"
+            "1 = very unnatural, 2 = unnatural, 3 = acceptable, 4 = natural, 5 = very natural.\n"
+            "Explain briefly, then end with one line exactly of the form `Score: N` where N is "
+            "1, 2, 3, 4 or 5."
+        )
+
+    return build
+
+
+def coherence_prompt(side: str) -> Any:
+    """Coherence (1-5) of one side's turns; `side` is `user` or `assistant`."""
+    who = SIDE_NAMES[side]
+
+    def build(ctx: dict[str, Any], dialogue_text: str) -> str:
+        return (
+            f"Conversation between a user and an AI assistant:\n{dialogue_text}\n\n"
+            f"Rate the coherence of {who}'s messages only: does each follow logically from "
+            "what was said before, stay on the task and stay consistent with itself?\n"
+            "1 = very incoherent, 2 = incoherent, 3 = acceptable, 4 = coherent, "
+            "5 = very coherent.\n"
+            "Explain briefly, then end with one line exactly of the form `Score: N` where N is "
+            "1, 2, 3, 4 or 5."
+        )
+
+    return build

@@ -1,107 +1,325 @@
-"""PersonaLens results: the main table (TCR, personalization) and its figure.
+"""PersonaLens result tables (CSV + LaTeX) from judgments and dialogues.
 
-TCR is the percentage of dialogues judged complete; P is the mean personalization score (1-4).
-Both carry seeded percentile-bootstrap 95% CIs. Parse failures are excluded from the means and
-counted in their own column.
+Means carry seeded percentile-bootstrap 95% CIs (personascope.stats). TCR is the percentage of
+dialogues judged complete (0-100); P the mean personalization score (1-4); N and C the mean
+naturalness / coherence (1-5). Parse failures are excluded from every mean and counted in their
+own `*_fail` columns; a cell with nothing parsed is NaN in the CSV and "--" in LaTeX.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..cli import as_list
-from ..io import read_parquet, save_figure, write_csv, write_latex
-from ..judging import STATUS_FAILED
+from ..io import read_parquet, write_csv, write_latex
+from ..judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK
 from ..stats import mean_ci
+from . import lexical
+from .datastats import latex_frame
+from .judge import TURN_LEVEL
+from .prompts import AssistantSetting, visible_text
 
 KEYS = ["assistant_model", "setting", "kind"]
+ABLATION_SETTINGS = ["vanilla", "base", "base+d", "base+i", "base+s", "base+all"]
+KINDS = ["SD", "MD"]
+# (dimension, column prefix, scale): TCR on 0-100, scores on their own scale
+MAIN_METRICS = [
+    ("task_completion", "tcr", 100.0),
+    ("personalization", "p", 1.0),
+    ("naturalness_assistant", "n", 1.0),
+    ("coherence_assistant", "c", 1.0),
+]
+USER_METRICS = [("naturalness_user", "n_user", 1.0), ("coherence_user", "c_user", 1.0)]
 
 
-def load_judgments(paths: list[Path]) -> pd.DataFrame:
+def load(paths: list[Path]) -> pd.DataFrame:
     frames = [read_parquet(p) for p in paths]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def main_results(judgments: pd.DataFrame) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for key, group in judgments.groupby(KEYS, sort=True):
-        row: dict[str, Any] = dict(zip(KEYS, key, strict=True))
+def whole_dialogue(judgments: pd.DataFrame) -> pd.DataFrame:
+    return judgments[judgments["dimension"] != TURN_LEVEL]
+
+
+def metric_cells(group: pd.DataFrame, metrics: list[tuple[str, str, float]]) -> dict[str, Any]:
+    """mean, CI, n and parse-failure count of each metric over one group of judgments."""
+    row: dict[str, Any] = {}
+    for dim, col, scale in metrics:
+        sub = group[group["dimension"] == dim]
+        ok = sub.loc[sub["status"] != STATUS_FAILED, "value"].to_numpy(dtype=float) * scale
+        mean, low, high, n = mean_ci(ok)
+        row.update(
+            {
+                col: mean,
+                f"{col}_ci_low": low,
+                f"{col}_ci_high": high,
+                f"{col}_n": n,
+                f"{col}_fail": int((sub["status"] == STATUS_FAILED).sum()),
+            }
+        )
+    return row
+
+
+def grouped(
+    judgments: pd.DataFrame, keys: list[str], metrics: list[tuple[str, str, float]]
+) -> pd.DataFrame:
+    rows = []
+    for key, group in judgments.groupby(keys, sort=True):
+        row = dict(zip(keys, key, strict=True))
         row["dialogues"] = group["dialogue_id"].nunique()
-        for dim, col, scale in (("task_completion", "tcr", 100.0), ("personalization", "p", 1.0)):
-            sub = group[group["dimension"] == dim]
-            ok = sub[sub["status"] != STATUS_FAILED]["value"].to_numpy(dtype=float) * scale
-            mean, low, high, n = mean_ci(ok)
-            row.update(
-                {
-                    col: mean,
-                    f"{col}_ci_low": low,
-                    f"{col}_ci_high": high,
-                    f"{col}_n": n,
-                    f"{col}_parse_failures": int((sub["status"] == STATUS_FAILED).sum()),
-                }
-            )
+        row.update(metric_cells(group, metrics))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def write_main_table(judgment_paths: list[Path], csv: Path, tex: Path) -> None:
-    table = main_results(load_judgments(judgment_paths))
-    write_csv(table, csv)
-    shown = table[
-        [*KEYS, "dialogues", "tcr", "p", "tcr_parse_failures", "p_parse_failures"]
-    ].rename(
-        columns={
-            "assistant_model": "Assistant",
-            "setting": "Setting",
-            "kind": "Tasks",
-            "dialogues": "Dialogues",
-            "tcr": "TCR",
-            "p": "P",
-            "tcr_parse_failures": "TCR fail",
-            "p_parse_failures": "P fail",
+def main_results(judgments: pd.DataFrame) -> pd.DataFrame:
+    """Per assistant model, setting and SD/MD: TCR, P, N and C of the assistant."""
+    return grouped(whole_dialogue(judgments), KEYS, MAIN_METRICS)
+
+
+def ablation(judgments: pd.DataFrame) -> pd.DataFrame:
+    """TCR and P for the six settings x SD/MD per assistant; settings not run are kept as rows
+    with `present` False, 0 dialogues and NaN scores, so the table always has its shape."""
+    found = grouped(whole_dialogue(judgments), KEYS, MAIN_METRICS[:2])
+    models = sorted(judgments["assistant_model"].unique()) if len(judgments) else []
+    extra = sorted(
+        set(found["setting"]) - set(ABLATION_SETTINGS) if len(found) else set(),
+    )
+    frame = pd.DataFrame(
+        [
+            {"assistant_model": m, "setting": s, "kind": k}
+            for m in models
+            for s in ABLATION_SETTINGS + extra
+            for k in KINDS
+        ],
+        columns=KEYS,
+    )
+    table = frame.merge(found, on=KEYS, how="left") if len(found) else frame
+    table["present"] = table["dialogues"].notna() if "dialogues" in table else False
+    table["dialogues"] = table.get("dialogues", 0)
+    table["dialogues"] = table["dialogues"].fillna(0).astype(int)
+    return table
+
+
+def user_agent(judgments: pd.DataFrame) -> pd.DataFrame:
+    """Naturalness and coherence of the simulated user, per assistant model and SD/MD."""
+    return grouped(whole_dialogue(judgments), ["assistant_model", "kind"], USER_METRICS)
+
+
+def parse_failures(judgments: pd.DataFrame) -> pd.DataFrame:
+    """Per judge, dimension, assistant and setting: items, parsed first time, after the
+    re-ask, failed."""
+    rows = []
+    keys = ["judge_model", "dimension", "assistant_model", "setting"]
+    for key, group in judgments.groupby(keys, sort=True):
+        status = group["status"]
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "items": len(group),
+                "ok": int((status == STATUS_OK).sum()),
+                "ok_after_reask": int((status == STATUS_OK_AFTER_REASK).sum()),
+                "parse_failure": int((status == STATUS_FAILED).sum()),
+                "failure_rate": 100.0 * float((status == STATUS_FAILED).mean()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=[*keys, "items", "ok", "ok_after_reask", "parse_failure", "failure_rate"]
+    )
+
+
+def domain_results(judgments: pd.DataFrame) -> pd.DataFrame:
+    """Per assistant, setting and domain (SD dialogues): TCR and P; plus the `all` row over
+    every SD domain, the mean the figure draws as a dashed line."""
+    sd = whole_dialogue(judgments)
+    sd = sd[sd["kind"] == "SD"].assign(domain=lambda f: f["domains"].map(lambda d: d[0]))
+    if sd.empty:
+        return pd.DataFrame(columns=["assistant_model", "setting", "domain", "dialogues"])
+    per = grouped(sd, ["assistant_model", "setting", "domain"], MAIN_METRICS[:2])
+    overall = grouped(
+        sd.assign(domain="all"), ["assistant_model", "setting", "domain"], MAIN_METRICS[:2]
+    )
+    return pd.concat([per, overall], ignore_index=True)
+
+
+def turn_level(judgments: pd.DataFrame, domains: list[str] | None = None) -> pd.DataFrame:
+    """Mean personalization of the dialogue prefix ending at assistant turn k, for all SD
+    dialogues (`All SD`), every SD domain in `domains` (default: all SD domains) and all MD."""
+    turns = judgments[judgments["dimension"] == TURN_LEVEL]
+    cols = ["assistant_model", "setting", "group", "turn"]
+    if turns.empty:
+        return pd.DataFrame(columns=[*cols, "p", "p_ci_low", "p_ci_high", "p_n", "p_fail"])
+    turns = turns.assign(turn=turns["turn"].astype(int))
+    sd = turns[turns["kind"] == "SD"].assign(group=lambda f: f["domains"].map(lambda d: d[0]))
+    sd_domains = sd[sd["group"].isin(domains)] if domains else sd
+    parts = [
+        sd.assign(group="All SD"),
+        sd_domains,
+        turns[turns["kind"] == "MD"].assign(group="All MD"),
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    rows = []
+    for key, group in frame.groupby(cols, sort=True):
+        row = dict(zip(cols, key, strict=True))
+        row.update(metric_cells(group, [(TURN_LEVEL, "p", 1.0)]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def dialogue_stats(dialogues: pd.DataFrame) -> pd.DataFrame:
+    """SD vs MD (and all): dialogues, how they ended, turns per dialogue, tokens per turn.
+    Tokens are words and punctuation marks (lexical.tokens), comparable across engines."""
+    rows = []
+    for kind in [*KINDS, "all"]:
+        sub = dialogues if kind == "all" else dialogues[dialogues["kind"] == kind]
+        turns = [len(t) for t in sub["turns"]]
+        lengths = {"all": [], "user": [], "assistant": []}
+        for ts in sub["turns"]:
+            for t in ts:
+                n = len(lexical.tokens(visible_text(t["text"])))
+                lengths["all"].append(n)
+                lengths[t["speaker"]].append(n)
+        row: dict[str, Any] = {
+            "kind": kind,
+            "dialogues": len(sub),
+            "terminated": int((sub["end_reason"] == "terminated").sum()),
+            "turn_cap": int((sub["end_reason"] == "turn_cap").sum()),
         }
+        for col, values in (
+            ("turns_per_dialogue", turns),
+            ("tokens_per_turn", lengths["all"]),
+            ("user_tokens_per_turn", lengths["user"]),
+            ("assistant_tokens_per_turn", lengths["assistant"]),
+        ):
+            mean, low, high, _ = mean_ci(np.asarray(values, dtype=float))
+            row.update({col: mean, f"{col}_ci_low": low, f"{col}_ci_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lexical_diversity(
+    dialogues: pd.DataFrame, self_bleu_sample: int = 500, seed: int = 42
+) -> pd.DataFrame:
+    """Dist-1, Dist-2, Ent-4 and Self-BLEU per assistant model, setting and speaker. Self-BLEU
+    is quadratic in the number of texts: above `self_bleu_sample` texts it uses a seeded
+    random subset of that size (the other metrics always use every text)."""
+    rows = []
+    for (model, setting), group in dialogues.groupby(["assistant_model", "setting"], sort=True):
+        for speaker in ("assistant", "user"):
+            texts = [
+                visible_text(t["text"])
+                for ts in group["turns"]
+                for t in ts
+                if t["speaker"] == speaker
+            ]
+            sample = texts
+            if len(texts) > self_bleu_sample:
+                sample = random.Random(seed).sample(texts, self_bleu_sample)
+            row = {
+                "assistant_model": model,
+                "setting": setting,
+                "speaker": speaker,
+                "texts": len(texts),
+                "dist1": lexical.distinct_n(texts, 1),
+                "dist2": lexical.distinct_n(texts, 2),
+                "ent4": lexical.entropy_n(texts, 4),
+                "self_bleu": lexical.self_bleu(sample),
+            }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def setting_order(name: str) -> int:
+    canonical = AssistantSetting.parse(name).name
+    return ABLATION_SETTINGS.index(canonical) if canonical in ABLATION_SETTINGS else 99
+
+
+CAPTIONS = {
+    "main_results": "PersonaLens main results: task completion rate (TCR, %), personalization "
+    "(P, 1-4), naturalness (N) and coherence (C) of the assistant (1-5); parse failures "
+    "excluded and counted.",
+    "ablation": "PersonaLens ablation over assistant settings: TCR (%) and P (1-4); settings "
+    "not run are shown as -- rows.",
+    "user_agent": "PersonaLens user-agent quality: naturalness and coherence of the simulated "
+    "user (1-5).",
+    "parse_failures": "PersonaLens judge parse failures per dimension (after one re-ask).",
+    "domain_results": "PersonaLens per-domain TCR (%) and P (1-4), single-domain tasks.",
+    "turn_level": "PersonaLens turn-level personalization (1-4) after each assistant turn.",
+    "dialogue_stats": "PersonaLens dialogue statistics (tokens: words and punctuation).",
+    "lexical_diversity": "PersonaLens lexical diversity of generated turns.",
+    "agreement": "PersonaLens judge-human (Cohen) and inter-annotator (Fleiss) kappa.",
+}
+# columns shown in the LaTeX version (the CSV keeps every column, CIs included)
+SHOWN: dict[str, list[str]] = {
+    "main_results": [*KEYS, "dialogues", "tcr", "p", "n", "c", "tcr_fail", "p_fail"],
+    "ablation": [*KEYS, "dialogues", "tcr", "p", "tcr_fail", "p_fail"],
+    "user_agent": [
+        "assistant_model",
+        "kind",
+        "dialogues",
+        "n_user",
+        "c_user",
+        "n_user_fail",
+        "c_user_fail",
+    ],
+    "domain_results": ["assistant_model", "setting", "domain", "dialogues", "tcr", "p"],
+    "turn_level": ["assistant_model", "setting", "group", "turn", "p", "p_n"],
+    "dialogue_stats": [
+        "kind",
+        "dialogues",
+        "terminated",
+        "turn_cap",
+        "turns_per_dialogue",
+        "tokens_per_turn",
+    ],
+}
+
+JUDGE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "main_results": main_results,
+    "ablation": ablation,
+    "user_agent": user_agent,
+    "parse_failures": parse_failures,
+    "domain_results": domain_results,
+    "turn_level": turn_level,
+}
+DIALOGUE_TABLES: dict[str, Callable[..., pd.DataFrame]] = {
+    "dialogue_stats": dialogue_stats,
+    "lexical_diversity": lexical_diversity,
+}
+
+
+def write_table(name: str, table: pd.DataFrame, csv: Path, tex: Path) -> None:
+    write_csv(table, csv)
+    shown = table[[c for c in SHOWN.get(name, list(table.columns)) if c in table.columns]]
+    write_latex(latex_frame(shown, 2), tex, caption=CAPTIONS[name])
+
+
+def run_judge_table(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
+    name = params["name"]
+    judgments = load(as_list(inputs["judgments"]))
+    kwargs = {"domains": params.get("turn_level_domains")} if name == "turn_level" else {}
+    write_table(name, JUDGE_TABLES[name](judgments, **kwargs), outputs["csv"], outputs["tex"])
+
+
+def run_dialogue_table(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
+    name = params["name"]
+    dialogues = load(as_list(inputs["dialogues"]))
+    kwargs = (
+        {"self_bleu_sample": int(params.get("self_bleu_sample", 500))}
+        if name == "lexical_diversity"
+        else {}
     )
-    write_latex(
-        shown.round(2),
-        tex,
-        caption="PersonaLens: task completion rate (TCR, %) and "
-        "personalization (P, 1-4) per assistant and setting.",
-    )
+    write_table(name, DIALOGUE_TABLES[name](dialogues, **kwargs), outputs["csv"], outputs["tex"])
 
 
-def plot_main(table_csv: Path, pdf: Path, png: Path) -> None:
-    import matplotlib
+def run_agreement(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
+    from .agreement import agreement_table, read_ratings
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    table = pd.read_csv(table_csv)
-    labels = [f"{r.assistant_model}\n{r.setting} ({r.kind})" for r in table.itertuples()]
-    fig, axes = plt.subplots(1, 2, figsize=(max(6.0, 1.4 * len(labels) + 2), 3.2))
-    for ax, col, title, top in (
-        (axes[0], "tcr", "Task completion rate (%)", 100),
-        (axes[1], "p", "Personalization (1-4)", 4),
-    ):
-        values = table[col].to_numpy(dtype=float)
-        low = values - table[f"{col}_ci_low"].to_numpy(dtype=float)
-        high = table[f"{col}_ci_high"].to_numpy(dtype=float) - values
-        xs = range(len(labels))
-        ax.bar(xs, values, color="#4C72B0")
-        ax.errorbar(xs, values, yerr=[low, high], fmt="none", ecolor="black", capsize=3)
-        ax.set_xticks(list(xs), labels, fontsize=7)
-        ax.set_ylim(0, top)
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
-
-
-def run_table(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    write_main_table(as_list(inputs["judgments"]), outputs["csv"], outputs["tex"])
-
-
-def run_figure(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    plot_main(Path(inputs["table"]), outputs["pdf"], outputs["png"])
+    table = agreement_table(load(as_list(inputs["judgments"])), read_ratings(inputs["ratings"]))
+    write_table("agreement", table, outputs["csv"], outputs["tex"])

@@ -1,0 +1,154 @@
+"""Agreement between the LLM judge and human annotators, and among annotators.
+
+Human ratings CSV (one row per rating; header required):
+
+    dialogue_id,annotator,metric,rating
+
+- `dialogue_id`: as in the dialogue files (`<assistant>|<setting>|<user>/<task_id>`);
+- `annotator`: any label;
+- `metric`: a judge dimension — task_completion (rating True/False, 1/0 or yes/no),
+  personalization (1-4), naturalness_user, coherence_user, naturalness_assistant,
+  coherence_assistant (1-5);
+- `rating`: the annotator's score.
+
+Cohen's kappa (sklearn) between the judge and each annotator, per metric, over the dialogues
+both rated (judge parse failures excluded), then averaged over annotators; quadratic weights for
+the ordinal scores, unweighted for task completion. Fleiss' kappa (statsmodels) among the
+annotators over the dialogues every annotator of that metric rated.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..judging import STATUS_FAILED
+
+ORDINAL = {
+    "personalization": (1, 4),
+    "naturalness_user": (1, 5),
+    "coherence_user": (1, 5),
+    "naturalness_assistant": (1, 5),
+    "coherence_assistant": (1, 5),
+}
+BINARY = {"task_completion"}
+METRICS = [*sorted(BINARY), *ORDINAL]
+COLUMNS = ("dialogue_id", "annotator", "metric", "rating")
+BOOL_WORDS = {"true": 1, "yes": 1, "1": 1, "false": 0, "no": 0, "0": 0}
+
+
+def read_ratings(path: Path) -> pd.DataFrame:
+    """Read and validate a human-ratings CSV; errors name the file, row and field."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{path}: missing column(s) {missing}; expected header {','.join(COLUMNS)}"
+        )
+    values = []
+    for i, r in enumerate(frame.itertuples(index=False), start=2):
+        if r.metric in BINARY:
+            word = r.rating.strip().lower()
+            if word not in BOOL_WORDS:
+                raise ValueError(
+                    f"{path}:{i}: rating {r.rating!r} for {r.metric} is not True/False"
+                )
+            values.append(BOOL_WORDS[word])
+        elif r.metric in ORDINAL:
+            low, high = ORDINAL[r.metric]
+            try:
+                value = int(r.rating)
+            except ValueError:
+                value = None
+            if value is None or not low <= value <= high:
+                raise ValueError(
+                    f"{path}:{i}: rating {r.rating!r} for {r.metric} is not an integer "
+                    f"in {low}..{high}"
+                )
+            values.append(value)
+        else:
+            raise ValueError(f"{path}:{i}: unknown metric {r.metric!r}; expected one of {METRICS}")
+    out = frame[list(COLUMNS)].copy()
+    out["rating"] = values
+    dup = out.duplicated(["dialogue_id", "annotator", "metric"])
+    if dup.any():
+        first = out[dup].iloc[0]
+        raise ValueError(
+            f"{path}: annotator {first.annotator!r} rated {first.metric} of "
+            f"{first.dialogue_id!r} more than once"
+        )
+    return out
+
+
+def cohen(a: list[int] | np.ndarray, b: list[int] | np.ndarray, ordinal: bool) -> float:
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(a) < 2:
+        return float("nan")
+    labels = sorted(set(a) | set(b))
+    if len(labels) < 2:
+        return float("nan")  # one category only: chance agreement is 1, kappa undefined
+    return float(cohen_kappa_score(a, b, weights="quadratic" if ordinal else None, labels=labels))
+
+
+def fleiss(ratings: pd.DataFrame) -> float:
+    """Fleiss' kappa over an items x annotators matrix with no missing cells."""
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    if ratings.shape[0] < 1 or ratings.shape[1] < 2:
+        return float("nan")
+    table, _ = aggregate_raters(ratings.to_numpy(dtype=int))
+    if table.shape[1] < 2:
+        return float("nan")
+    return float(fleiss_kappa(table, method="fleiss"))
+
+
+def agreement_table(judgments: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+    whole = judgments[judgments["turn"].isna()] if "turn" in judgments else judgments
+    parsed = whole[whole["status"] != STATUS_FAILED]
+    rows: list[dict[str, Any]] = []
+    for metric in METRICS:
+        human = ratings[ratings["metric"] == metric]
+        if human.empty:
+            continue
+        judge = parsed[parsed["dimension"] == metric].set_index("dialogue_id")["value"]
+        ordinal = metric in ORDINAL
+        kappas, pairs = [], 0
+        for _, group in human.groupby("annotator", sort=True):
+            common = group[group["dialogue_id"].isin(judge.index)]
+            pairs += len(common)
+            kappa = cohen(
+                judge.loc[common["dialogue_id"]].astype(int).tolist(),
+                common["rating"].astype(int).tolist(),
+                ordinal,
+            )
+            if not math.isnan(kappa):
+                kappas.append(kappa)
+        wide = human.pivot(index="dialogue_id", columns="annotator", values="rating").dropna()
+        rows.append(
+            {
+                "metric": metric,
+                "weights": "quadratic" if ordinal else "none",
+                "annotators": human["annotator"].nunique(),
+                "judge_pairs": pairs,
+                "cohen_kappa": float(np.mean(kappas)) if kappas else float("nan"),
+                "fleiss_items": len(wide),
+                "fleiss_kappa": fleiss(wide),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "metric",
+            "weights",
+            "annotators",
+            "judge_pairs",
+            "cohen_kappa",
+            "fleiss_items",
+            "fleiss_kappa",
+        ],
+    )
