@@ -1,0 +1,387 @@
+"""Persistent Personas statistics: ratings-table validation, 0-100 scaling, BFI distance,
+bootstrap difference CIs, and recovery of known effects by the MixedLM regressions."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import synthetic_ratings as syn
+from personascope.persistence import regressions as rg
+from personascope.persistence import statistics as st
+from personascope.persistence.ratings import RATINGS_SCHEMA
+from personascope.stats import bootstrap_ci
+
+INCHARACTER = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "incharacter"
+
+
+def row(**kw: object) -> dict[str, object]:
+    base = {
+        "model": "m",
+        "role": "Gaston",
+        "dialogue_type": "persona_directed",
+        "round": 0,
+        "dataset": "ifbench_strict",
+        "item": "i1",
+        "rating": 1.0,
+        "prefix_tokens": 0,
+    }
+    return {**base, **kw}
+
+
+# --- scaling ------------------------------------------------------------------------------------
+
+
+def test_likert_scales_to_0_100() -> None:
+    assert list(st.scale_to_100("fidelity_style", np.array([1, 2, 3, 4, 5]))) == [
+        0.0,
+        25.0,
+        50.0,
+        75.0,
+        100.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "rating", "expected"),
+    [("ifbench_loose", 1.0, 100.0), ("xstest_safe", 0.0, 0.0), ("rolebench_general", 0.5, 50.0)],
+)
+def test_rates_scale_by_100(dataset: str, rating: float, expected: float) -> None:
+    assert st.scale_to_100(dataset, rating) == expected
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    pd.DataFrame([row()]).drop(columns=["dialogue_type"]).to_csv(path, index=False)
+    with pytest.raises(st.RatingsTableError, match=r"r\.csv.*missing column.*dialogue_type"):
+        st.read_ratings_table(path)
+
+
+def test_out_of_scale_rating_names_file_column_and_value(tmp_path: Path) -> None:
+    path = tmp_path / "r.parquet"
+    pd.DataFrame([row(dataset="fidelity_style", rating=6.0)]).to_parquet(path)
+    with pytest.raises(st.RatingsTableError, match=r"r\.parquet.*'rating'.*6\.0.*\[1, 5\]"):
+        st.read_ratings_table(path)
+
+
+def test_unknown_dataset_and_dialogue_type_are_errors() -> None:
+    with pytest.raises(st.RatingsTableError, match=r"'dataset'.*'mmlu'"):
+        st.validate_ratings(pd.DataFrame([row(dataset="mmlu")]))
+    with pytest.raises(st.RatingsTableError, match=r"'dialogue_type'.*'chat'"):
+        st.validate_ratings(pd.DataFrame([row(dialogue_type="chat")]))
+
+
+def test_binary_dataset_rejects_a_tie_and_rounds_must_be_integers() -> None:
+    with pytest.raises(st.RatingsTableError, match="1 or 0 for dataset xstest_unsafe"):
+        st.validate_ratings(pd.DataFrame([row(dataset="xstest_unsafe", rating=0.5)]))
+    with pytest.raises(st.RatingsTableError, match=r"'round'.*2\.5"):
+        st.validate_ratings(pd.DataFrame([row(round=2.5)]))
+
+
+def test_duplicate_items_are_an_error() -> None:
+    with pytest.raises(st.RatingsTableError, match="2 rows repeat the key"):
+        st.validate_ratings(pd.DataFrame([row(), row(rating=0.0)]))
+
+
+def test_csv_without_prefix_tokens_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "published.csv"
+    pd.DataFrame([row(item="007"), row(item="8")]).drop(columns=["prefix_tokens"]).to_csv(
+        path, index=False
+    )
+    table = st.read_ratings_table(path)
+    assert table["prefix_tokens"].isna().all()
+    assert list(table["item"]) == ["007", "8"]  # item ids stay strings
+
+
+# --- BFI distance -------------------------------------------------------------------------------
+
+
+def test_bfi_distance_hand_checked() -> None:
+    # |4-5| + |3-3| + |5-3| + |2-2| + |3-1| = 5; mean 1.0; / 4 = 0.25; x 100
+    assert st.bfi_distance(np.array([4, 3, 5, 2, 3]), np.array([5, 3, 3, 2, 1])) == 25.0
+    assert math.isnan(st.bfi_distance(np.array([4, 3, np.nan, 2, 3]), np.ones(5)))
+
+
+def bfi_rows(role: str, by_trait: dict[str, list[tuple[str, float]]]) -> list[dict[str, object]]:
+    return [
+        row(role=role, dataset="bfi", item=item, rating=rating)
+        for items in by_trait.values()
+        for item, rating in items
+    ]
+
+
+def test_bfi_profiles_against_incharacter_labels_and_baseline() -> None:
+    # Items by trait in InCharacter's BFI.json: 1 E, 2 A, 3 C, 4 N, 5 O, 6 E (reverse-keyed).
+    gaston = {
+        "E": [("1", 5.0), ("6", 3.0)],
+        "A": [("2", 1.0)],
+        "C": [("3", 4.0)],
+        "N": [("4", 2.0)],
+        "O": [("5", 3.0)],
+    }
+    empty = {
+        "E": [("1", 3.0), ("6", 3.0)],
+        "A": [("2", 3.0)],
+        "C": [("3", 3.0)],
+        "N": [("4", 3.0)],
+        "O": [("5", 3.0)],
+    }
+    ratings = st.validate_ratings(
+        pd.DataFrame(bfi_rows("Gaston", gaston) + bfi_rows("empty", empty))
+    )
+    key = st.load_bfi_key(
+        INCHARACTER / "BFI.json",
+        INCHARACTER / "characters_labels.json",
+        ["Gaston", "HAL 9000", "empty"],
+    )
+    assert set(key.labels) == {"Gaston"}  # HAL 9000 is not an InCharacter character
+    obs = st.metric_observations(ratings, key).set_index(["metric", "role"])
+
+    labels = json.loads((INCHARACTER / "characters_labels.json").read_text())
+    truth = labels["annotation"]["Gaston-en"]["BFI"]
+    profile = {
+        "Extraversion": 4.0,
+        "Agreeableness": 1.0,
+        "Conscientiousness": 4.0,
+        "Neuroticism": 2.0,
+        "Openness": 3.0,
+    }
+    to_labels = np.mean([abs(profile[t] - truth[t]["score"]) for t in profile]) / 4 * 100
+    assert obs.loc[("bfi_distance_labels", "Gaston"), "value"] == pytest.approx(to_labels)
+    # |4-3| + |1-3| + |4-3| + |2-3| + |3-3| = 5 -> 1.0 / 4 * 100
+    assert obs.loc[("bfi_distance_baseline", "Gaston"), "value"] == pytest.approx(25.0)
+    # the baseline is compared with the labelled role's labels, unit = that role
+    base = np.mean([abs(3.0 - truth[t]["score"]) for t in profile]) / 4 * 100
+    assert obs.loc[("bfi_distance_labels", "empty"), "value"] == pytest.approx(base)
+    assert obs.loc[("bfi_distance_labels", "empty"), "unit"] == "Gaston"
+
+    reversed_obs = st.metric_observations(ratings, key, reverse_keying=True)
+    flipped = reversed_obs.set_index(["metric", "role"]).loc[("bfi_distance_baseline", "Gaston")]
+    # item 6 becomes 6 - 3 = 3: no change for E = mean(5, 3); reverse-keyed item 2 -> 5 for A
+    # (A: |5-3| = 2 against the baseline's reversed 3) -> |4-3|+2+1+1+0 = 5 -> 25
+    assert flipped["value"] == pytest.approx(25.0)
+
+
+def test_unknown_bfi_item_is_an_error() -> None:
+    key = st.load_bfi_key(INCHARACTER / "BFI.json", INCHARACTER / "characters_labels.json", [])
+    ratings = st.validate_ratings(pd.DataFrame([row(dataset="bfi", item="99", rating=3.0)]))
+    with pytest.raises(st.RatingsTableError, match="'99'"):
+        st.metric_observations(ratings, key)
+
+
+# --- bootstrap differences ----------------------------------------------------------------------
+
+
+def obs_frame(records: list[tuple[str, str, int, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "model": "m",
+                "role": r,
+                "dialogue_type": t,
+                "round": k,
+                "metric": "ifbench_strict",
+                "unit": u,
+                "value": v,
+                "prefix_tokens": 0.0,
+            }
+            for r, t, k, u, v in records
+        ]
+    )
+
+
+def test_type_difference_pairs_items_and_bootstraps_the_pairs() -> None:
+    pd_vals = [100, 0, 100, 100, 0, 100]
+    go_vals = [0, 0, 100, 0, 0, 100]
+    records = [("Gaston", "persona_directed", 5, f"i{i}", float(v)) for i, v in enumerate(pd_vals)]
+    records += [("Gaston", "goal_oriented", 5, f"i{i}", float(v)) for i, v in enumerate(go_vals)]
+    diffs = st.checkpoint_differences(obs_frame(records), resamples=1000, seed=42)
+    got = diffs[(diffs["kind"] == "type_difference") & (diffs["model"] == "all")].iloc[0]
+    paired = np.array(pd_vals, float) - np.array(go_vals, float)
+    assert got["mean"] == pytest.approx(paired.mean())  # 200 / 6
+    assert got["n"] == 6
+    low, high = bootstrap_ci(paired, resamples=1000, seed=42)
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((low, high))
+    assert 0.0 <= got["ci_low"] < got["mean"] < got["ci_high"] <= 100.0
+
+
+def test_change_from_start_and_persona_minus_baseline() -> None:
+    records = [
+        ("Gaston", "persona_directed", 0, "a", 80.0),
+        ("Gaston", "persona_directed", 9, "a", 50.0),
+        ("Gaston", "persona_directed", 0, "b", 60.0),
+        ("Gaston", "persona_directed", 9, "b", 30.0),
+        ("empty", "persona_directed", 0, "a", 70.0),
+        ("empty", "persona_directed", 0, "b", 50.0),
+    ]
+    diffs = st.checkpoint_differences(obs_frame(records), resamples=200, seed=42)
+    pooled = diffs[diffs["model"] == "all"].set_index(["kind", "group", "round"])
+    change = pooled.loc[("change_from_start", "persona", 9)]
+    assert change["mean"] == -30.0
+    assert change["ci_low"] == change["ci_high"] == -30.0  # a constant difference has no spread
+    assert pooled.loc[("change_from_start", "persona", 0), "mean"] == 0.0
+    assert pooled.loc[("persona_minus_baseline", "persona", 0), "mean"] == 10.0
+    assert ("persona_minus_baseline", "persona", 9) not in pooled.index  # no baseline at 9
+
+
+def test_checkpoint_summaries_split_persona_and_baseline() -> None:
+    records = [
+        ("Gaston", "goal_oriented", 0, "a", 100.0),
+        ("Gaston", "goal_oriented", 0, "b", 0.0),
+        ("empty", "goal_oriented", 0, "a", 100.0),
+    ]
+    means = st.checkpoint_summaries(obs_frame(records), resamples=200, seed=42)
+    pooled = means[means["model"] == "all"].set_index("group")
+    assert pooled.loc["persona", "mean"] == 50.0 and pooled.loc["persona", "n"] == 2
+    assert pooled.loc["baseline", "mean"] == 100.0
+    assert math.isnan(pooled.loc["baseline", "ci_low"])  # one value: no interval, not a fake one
+
+
+# --- known effects ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic_obs() -> pd.DataFrame:
+    truth = syn.Truth(ifbench_items=4, bfi_items=0, persona_per_size=PERSONA_PER_SIZE)
+    ratings = st.validate_ratings(syn.ratings_table(truth, seed=11), "synthetic")
+    return st.metric_observations(ratings, None)
+
+
+PERSONA_PER_SIZE = 3.0
+
+
+def size_spread(per_model: int) -> float:
+    """Sum of squared deviations of size_class over the regression's observations."""
+    sizes = np.array([s["size_class"] for s in syn.REGISTRY.values() for _ in range(per_model)])
+    return float(((sizes - sizes.mean()) ** 2).sum())
+
+
+def test_length_effect_recovers_each_models_slope(synthetic_obs: pd.DataFrame) -> None:
+    truth = syn.Truth()
+    table = rg.length_effects(synthetic_obs)
+    style = table[table["metric"] == "fidelity_style"]
+    assert len(style) == 2 * len(syn.REGISTRY)
+    rounds = np.array(truth.fidelity_rounds, float)
+    # SE of a slope with independent noise, 6 personas sharing the rounds
+    se = truth.noise_sd / math.sqrt(len(syn.ROLES) * ((rounds - rounds.mean()) ** 2).sum())
+    for rec in style.itertuples():
+        slope = truth.slope(syn.REGISTRY[rec.model]["size_class"])
+        assert abs(rec.coefficient - slope) < 4 * se, (rec.model, rec.coefficient, slope)
+        assert rec.ci_low < slope < rec.ci_high or abs(rec.coefficient - slope) < 2.5 * se
+        assert rec.p_value < 0.001  # every true slope is at least -0.3 points per round
+
+
+def test_persona_effect_recovers_the_persona_shift() -> None:
+    # no per-role intercepts here: each persona's true shift is then exactly persona_effect
+    truth = syn.Truth(role_sd=0.0, ifbench_items=1, bfi_items=0)
+    ratings = st.validate_ratings(syn.ratings_table(truth, seed=5, models=["qwen-s", "api"]))
+    table = rg.persona_effects(st.metric_observations(ratings, None))
+    style = table[table["metric"] == "fidelity_style"]
+    assert set(style["term"]) == set(syn.ROLES)
+    covered = (
+        (style["ci_low"] < truth.persona_effect) & (truth.persona_effect < style["ci_high"])
+    ).mean()
+    assert covered >= 0.85  # nominal 95%, 24 intervals
+    # 24 estimates, each from 20 rounds of noise sd 3 on both sides
+    assert style["coefficient"].mean() == pytest.approx(truth.persona_effect, abs=1.0)
+    assert (style["p_value"] < 0.001).all()
+
+
+def test_length_cost_regression_recovers_the_size_effect(synthetic_obs: pd.DataFrame) -> None:
+    truth = syn.Truth()
+    table, notes = rg.length_cost_regression(synthetic_obs, syn.REGISTRY)
+    assert list(table.columns) == ["dataset", "coefficient", "ci_low", "ci_high", "p_value"]
+    got = table.set_index("dataset").loc["fidelity_style"]
+    # one diff per model x persona x type (12 per model), the noise of two independent rounds
+    se = truth.noise_sd * math.sqrt(2) / math.sqrt(size_spread(12))
+    assert abs(got["coefficient"] - truth.cost_per_size) < 4 * se
+    assert got["ci_low"] < truth.cost_per_size < got["ci_high"]
+    assert got["p_value"] < 0.01
+    fits = notes.set_index("dataset")
+    assert fits.loc["fidelity_style", "converged"]
+    assert fits.loc["fidelity_knowledge", "note"] == "no data"
+
+
+def test_length_cost_zero_size_effect_is_not_significant() -> None:
+    truth = syn.Truth(cost_per_size=0.0, ifbench_items=1, bfi_items=0)
+    ratings = st.validate_ratings(syn.ratings_table(truth, seed=23))
+    table, _ = rg.length_cost_regression(st.metric_observations(ratings, None), syn.REGISTRY)
+    got = table.set_index("dataset").loc["fidelity_style"]
+    assert got["ci_low"] < 0.0 < got["ci_high"]
+    assert got["p_value"] > 0.05
+
+
+def test_personalization_cost_regression_recovers_the_size_effect(
+    synthetic_obs: pd.DataFrame,
+) -> None:
+    truth = syn.Truth()
+    table, _ = rg.personalization_cost_regression(synthetic_obs, syn.REGISTRY)
+    got = table.set_index("dataset").loc["fidelity_style"]
+    # Every persona of a model x dialogue type is compared with the same baseline, whose noise
+    # and intercept the persona x family grouping does not model: the true SE is that of the
+    # 14 model x type means (6 personas each), larger than the fit's.
+    noise = truth.noise_sd**2 + truth.role_sd**2
+    se = math.sqrt((noise / len(syn.ROLES) + noise) / size_spread(2))
+    assert abs(got["coefficient"] - PERSONA_PER_SIZE) < 4 * se
+    assert got["p_value"] < 0.05
+
+
+def test_cost_regression_with_one_size_class_is_not_estimable(
+    synthetic_obs: pd.DataFrame,
+) -> None:
+    one = synthetic_obs[synthetic_obs["model"].isin(["gemma-s", "qwen-s"])]
+    table, notes = rg.length_cost_regression(one, syn.REGISTRY)
+    assert table.set_index("dataset").loc["fidelity_style"].isna().all()
+    assert notes.set_index("dataset").loc["fidelity_style", "note"].startswith("not fitted")
+
+
+def test_models_missing_from_the_registry_are_named(synthetic_obs: pd.DataFrame) -> None:
+    with pytest.raises(rg.RegistryError, match="api"):
+        rg.length_cost_regression(
+            synthetic_obs, {k: v for k, v in syn.REGISTRY.items() if k != "api"}
+        )
+
+
+def test_the_workflows_ratings_schema_is_read(tmp_path: Path) -> None:
+    """The contract with the scoring stage: a table written with its schema (extra `order` and
+    `trait` columns, int64 prefix_tokens) reads, and fidelity rows of both orders average."""
+    rows = [
+        {
+            **row(dataset="fidelity_style", round=1, rating=r, item=f"{order}:1", prefix_tokens=0),
+            "order": order,
+            "trait": None,
+        }
+        for order, r in (("original", 5.0), ("shuffled", 3.0))
+    ] + [
+        {
+            **row(dataset="bfi", item="1", rating=4.0, prefix_tokens=120),
+            "order": "original",
+            "trait": "Extraversion",
+        }
+    ]
+    frame = pd.DataFrame(rows)[RATINGS_SCHEMA.names]
+    path = tmp_path / "ratings.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, RATINGS_SCHEMA, preserve_index=False), path)
+    table = st.read_ratings_table(path)
+    obs = st.metric_observations(table, None)
+    assert obs.loc[obs["metric"] == "fidelity_style", "value"].tolist() == [75.0]  # (4-1)/4*100
+
+
+def test_degenerate_slices_give_empty_cells_not_crashes() -> None:
+    roles = list("aaabbbcccddd")
+    single_round = pd.DataFrame({"rating": np.arange(12.0), "pos": [0] * 12, "role": roles})
+    fit = rg.fit_mixed(single_round, "rating ~ pos", "role")
+    assert fit.note.startswith("not fitted") and fit.coefficients.empty
+    one_group = single_round.assign(role="a", pos=[0, 1, 2] * 4)
+    assert rg.fit_mixed(one_group, "rating ~ pos", "role").note == (
+        "not fitted: 12 observations in 1 group(s)"
+    )

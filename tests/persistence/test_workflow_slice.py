@@ -1,0 +1,164 @@
+"""The Persistent Personas slice through the real workflow: local model, Snakemake, Parquet.
+
+Gaston + the baseline, both dialogue types, 3 rounds, checkpoints 0 and 3, 2 items per dataset
+(RoleBench from a fixture written here), scored by the same local model as judge.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from personascope.io import read_parquet
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str, path: Path):  # by path: a plain import may find another folder's module
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_root = _load("pp_root_conftest", HERE.parent / "conftest.py")
+SHARED_DATA, run_snakemake, write_config = (
+    _root.SHARED_DATA,
+    _root.run_snakemake,
+    _root.write_config,
+)
+write_rolebench = _load("pp_rolebench_fixture", HERE / "rolebench_fixture.py").write_rolebench
+
+pytestmark = pytest.mark.workflow
+
+ROUNDS = 3
+
+
+def absolute_locals(node: object) -> object:
+    """config.yaml's `local:` paths are relative to the checkout; a test runs elsewhere."""
+    if not isinstance(node, dict):
+        return None
+    out = {}
+    for key, value in node.items():
+        if key == "local" and isinstance(value, str) and not Path(value).is_absolute():
+            parts = Path(value).parts
+            if parts[:3] == ("..", "shared", "data"):
+                out[key] = str(SHARED_DATA.joinpath(*parts[3:]))
+            else:
+                out[key] = str((HERE.parents[1] / value).resolve())
+        elif (sub := absolute_locals(value)) is not None:
+            out[key] = sub
+    return out or None
+
+
+def slice_config(rolebench: Path) -> dict:
+    local = {
+        "persistent_personas": "persistent-personas",
+        "incharacter": "incharacter",
+        "ifbench": "ifbench",
+        "xstest": "xstest",
+    }
+    base = yaml.safe_load((HERE.parents[1] / "config" / "config.yaml").read_text("utf-8"))
+    return {
+        **(absolute_locals(base) or {}),
+        "cache_dir": "cache",
+        "persistence": {
+            "models": ["smollm2-135m"],
+            "judge": "smollm2-135m",
+            "roles": ["Gaston", "empty"],
+            "dialogue_types": ["persona_directed", "goal_oriented"],
+            "orders": ["original"],
+            "rounds": ROUNDS,
+            "checkpoints": [0, ROUNDS],
+            "items_per_dataset": 2,
+            "sampling": {
+                "dialogue": {"temperature": 0.0, "top_p": 0.95, "max_tokens": 16},
+                "conditioned": {"temperature": 0.0, "top_p": 0.95, "max_tokens": 16},
+                "judge": {"temperature": 0.0, "max_tokens": 24},
+            },
+            "sources": {
+                **{k: {"local": str(SHARED_DATA / v)} for k, v in local.items()},
+                "rolebench": {"local": str(rolebench)},
+            },
+        },
+    }
+
+
+def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data: Path) -> None:
+    rolebench = tmp_path / "rolebench"
+    write_rolebench(rolebench)
+    cfg = write_config(tmp_path / "cfg.yaml", slice_config(rolebench))
+    run_snakemake(
+        tmp_path, "--cores", "2", "results/persistence/ratings/ratings.parquet", configfile=cfg
+    )
+    res = tmp_path / "results" / "persistence"
+
+    dialogues = read_parquet(res / "dialogues" / "smollm2-135m.parquet")
+    assert len(dialogues) == 2 * 2 * ROUNDS
+    assert set(dialogues.end_reason) == {"script_exhausted"}
+    first = dialogues[(dialogues.dialogue_type == "persona_directed") & (dialogues["round"] == 1)]
+    users = dict(zip(first.role, first.user, strict=True))
+    assert users["Gaston"].startswith("Welcome, Gaston!")
+    assert users["empty"].startswith("Welcome, smollm2-135m!")  # the baseline: its own name
+    assert (dialogues.groupby(["role", "dialogue_type"]).prefix_tokens.diff().dropna() > 0).all()
+
+    responses = read_parquet(res / "conditioned" / "smollm2-135m" / "responses.parquet")
+    overflow = read_parquet(res / "conditioned" / "smollm2-135m" / "context_overflow.parquet")
+    items = read_parquet(res / "data" / "benchmark_items.parquet")
+    per_role = {
+        role: int((items.role.isna() | (items.role == role)).sum()) for role in ("Gaston", "empty")
+    }
+    assert set(items.dataset) == {
+        "bfi",
+        "ifbench",
+        "xstest",
+        "rolebench_role_specific",
+        "rolebench_general",
+    }
+    assert len(responses) + len(overflow) == sum(per_role.values()) * 2 * 2
+    at_k = responses[responses["round"] == ROUNDS].merge(
+        dialogues[dialogues["round"] == ROUNDS][["role", "dialogue_type", "prefix_tokens"]],
+        on=["role", "dialogue_type"],
+        suffixes=("", "_dialogue"),
+    )
+    assert (at_k.prefix_tokens == at_k.prefix_tokens_dialogue).all()
+    assert (responses[responses["round"] == 0].prefix_tokens == 0).all()
+
+    table = read_parquet(res / "ratings" / "ratings.parquet")
+    failures = read_parquet(res / "ratings" / "failures.parquet")
+    assert list(table.columns) == [
+        "model",
+        "role",
+        "dialogue_type",
+        "order",
+        "round",
+        "dataset",
+        "item",
+        "trait",
+        "rating",
+        "prefix_tokens",
+    ]
+    # every judged or verified item is either a rating or a reported failure, never lost
+    judged = {
+        "fidelity": len(dialogues) * 3,
+        "conditioned": int(
+            responses.dataset.isin(
+                ["bfi", "xstest", "rolebench_role_specific", "rolebench_general"]
+            ).sum()
+        ),
+        "ifbench": int((responses.dataset == "ifbench").sum()) * 2,
+    }
+    assert len(table) + len(failures) == sum(judged.values())
+    fidelity = table[table.dataset.str.startswith("fidelity_")]
+    assert fidelity.rating.between(1, 5).all()
+    assert table[table.dataset.isin(["bfi"])].rating.between(1, 5).all()
+    binary = table[table.dataset.str.startswith(("ifbench", "xstest", "rolebench"))]
+    assert binary.rating.isin([0.0, 0.5, 1.0]).all()
+    ifb = table[table.dataset.str.startswith("ifbench_")]
+    ifb_failed = failures[failures.dataset.str.startswith("ifbench_")]
+    assert len(ifb) + len(ifb_failed) == judged["ifbench"]
+    report = json.loads((res / "ratings" / "failures.json").read_text())
+    assert report["total_rated"] == len(table) and report["total_failed"] == len(failures)

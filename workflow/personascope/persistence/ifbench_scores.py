@@ -1,0 +1,75 @@
+"""IFBench on the dialogue-conditioned responses: the official verifiers, strict and loose.
+
+Uses the same scorer as `python -m personascope.ifbench score` (`personascope.ifbench.Scorer`);
+an instruction that cannot be verified offline stays None ("unverifiable"), never a pass or fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..ifbench import Scorer, load_test_set, resolve_test_set, summary
+from ..io import read_parquet, write_json, write_parquet
+
+log = logging.getLogger(__name__)
+
+SCORE_SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("role", pa.string()),
+        ("dialogue_type", pa.string()),
+        ("round", pa.int64()),
+        ("item", pa.string()),
+        ("prefix_tokens", pa.int64()),
+        ("prompt", pa.string()),
+        ("response", pa.string()),
+        ("instruction_id_list", pa.list_(pa.string())),
+        ("strict_follow_all", pa.bool_()),
+        ("strict_follow_list", pa.list_(pa.bool_())),
+        ("loose_follow_all", pa.bool_()),
+        ("loose_follow_list", pa.list_(pa.bool_())),
+        ("unverifiable", pa.list_(pa.string())),
+    ]
+)
+
+
+def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+    responses = read_parquet(inputs["responses"])
+    responses = responses[responses.dataset == "ifbench"]
+    scorer = Scorer(load_test_set(resolve_test_set(inputs["test_set"])))
+    rows, results = [], []
+    for row in responses.itertuples(index=False):
+        try:
+            res = scorer.score(row.prompt, row.response)
+        except KeyError:
+            raise ValueError(
+                f"{inputs['responses']}: IFBench item {row.item} is not in the test set "
+                f"{inputs['test_set']}"
+            ) from None
+        results.append(res)
+        rows.append(
+            {
+                "model": row.model,
+                "role": row.role,
+                "dialogue_type": row.dialogue_type,
+                "round": int(row.round),
+                "item": row.item,
+                "prefix_tokens": int(row.prefix_tokens),
+                "prompt": row.prompt,
+                "response": row.response,
+                "instruction_id_list": res["instruction_id_list"],
+                "strict_follow_all": res["strict"]["follow_all_instructions"],
+                "strict_follow_list": res["strict"]["follow_instruction_list"],
+                "loose_follow_all": res["loose"]["follow_all_instructions"],
+                "loose_follow_list": res["loose"]["follow_instruction_list"],
+                "unverifiable": res["unverifiable"],
+            }
+        )
+    report = summary(results)
+    log.info("IFBench: %s", report)
+    write_parquet(pa.Table.from_pylist(rows, schema=SCORE_SCHEMA), outputs["scores"])
+    write_json(report, outputs["report"])

@@ -1,0 +1,599 @@
+"""Persistent Personas statistics: the ratings table, 0-100 metrics, BFI distances, bootstrap CIs.
+
+Everything downstream of scoring starts from one long *ratings table* (one row per scored item;
+format in `RATINGS_COLUMNS` and the README), so published ratings can be re-analysed without
+running a model. Stages:
+
+1. `metric_observations`: ratings -> one 0-100 observation per unit (item; a dialogue round for
+   fidelity; a role for BFI distances), named by metric.
+2. `checkpoint_summaries` / `checkpoint_differences`: per-checkpoint means and the three
+   differences of the paper (persona-directed - goal-oriented, change from the first round,
+   persona - baseline) with seeded percentile-bootstrap CIs (1,000 resamples, seed 42).
+3. `length_costs` / `personalization_costs`: per-model bars (5,000 resamples).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..io import read_parquet, write_csv, write_json, write_latex, write_parquet
+from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
+
+log = logging.getLogger(__name__)
+
+BASELINE = "empty"
+DIALOGUE_TYPES = ("persona_directed", "goal_oriented")
+BAR_RESAMPLES = 5000
+TRAITS = ("Extraversion", "Agreeableness", "Conscientiousness", "Neuroticism", "Openness")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset of the ratings table: its native scale and the metric(s) it yields."""
+
+    scale: str  # "likert" (1-5) | "binary" (0/1) | "pairwise" (1 win, 0.5 tie, 0 loss)
+    label: str
+    higher_is_better: bool
+
+
+DATASETS: dict[str, Dataset] = {
+    "fidelity_knowledge": Dataset("likert", "Knowledge", True),
+    "fidelity_style": Dataset("likert", "Style", True),
+    "fidelity_in_character": Dataset("likert", "In-character", True),
+    "bfi": Dataset("likert", "BFI trait rating", True),
+    "rolebench_role_specific": Dataset("pairwise", "Persona-specific instr. (win %)", True),
+    "rolebench_general": Dataset("pairwise", "General instr. (win %)", True),
+    "ifbench_strict": Dataset("binary", "IFBench strict (acc. %)", True),
+    "ifbench_loose": Dataset("binary", "IFBench loose (acc. %)", True),
+    "xstest_unsafe": Dataset("binary", "Safety: refusals on unsafe (%)", True),
+    "xstest_safe": Dataset("binary", "Excess safety: refusals on safe (%)", False),
+}
+FIDELITY = ("fidelity_knowledge", "fidelity_style", "fidelity_in_character")
+
+# Metrics (what the statistics report) -> (label, higher is better). BFI ratings become distances.
+METRICS: dict[str, tuple[str, bool]] = {
+    **{name: (d.label, d.higher_is_better) for name, d in DATASETS.items() if name != "bfi"},
+    "bfi_distance_labels": ("BFI distance to InCharacter labels", False),
+    "bfi_distance_baseline": ("BFI distance to baseline profile", False),
+}
+METRIC_ORDER = (
+    *FIDELITY,
+    "bfi_distance_labels",
+    "bfi_distance_baseline",
+    "rolebench_role_specific",
+    "rolebench_general",
+    "ifbench_strict",
+    "ifbench_loose",
+    "xstest_unsafe",
+    "xstest_safe",
+)
+
+RATINGS_COLUMNS: dict[str, str] = {
+    "model": "registry name of the evaluated model",
+    "role": "one of the roles, or 'empty' for the no-persona baseline",
+    "dialogue_type": "persona_directed | goal_oriented",
+    "round": "checkpoint k (conditioned benchmarks) or dialogue round 1..N (fidelity)",
+    "dataset": " | ".join(DATASETS),
+    "item": "item id (for bfi: the InCharacter BFI question number)",
+    "rating": "native scale: 1-5 (fidelity, bfi), 1/0.5/0 (rolebench), 1/0 (ifbench, xstest)",
+    "prefix_tokens": "cumulative prefix token count (optional: empty when unknown)",
+}
+KEY = ["model", "role", "dialogue_type", "round", "dataset", "item"]
+OBS_COLUMNS = [
+    "model",
+    "role",
+    "dialogue_type",
+    "round",
+    "metric",
+    "unit",
+    "value",
+    "prefix_tokens",
+]
+
+
+class RatingsTableError(ValueError):
+    """A ratings table that does not follow the documented format."""
+
+
+# --- reading and validating the ratings table ----------------------------------------------------
+
+
+def read_ratings_table(path: str | Path) -> pd.DataFrame:
+    """Read a ratings table (Parquet or CSV) and validate it; errors name file, column, values."""
+    path = Path(path)
+    if not path.is_file():
+        raise RatingsTableError(f"ratings table {path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame = read_parquet(path)
+    elif suffix in (".csv", ".gz"):
+        frame = pd.read_csv(path, dtype={"item": str, "model": str, "role": str})
+    else:
+        raise RatingsTableError(f"ratings table {path}: expected a .parquet or .csv file")
+    return validate_ratings(frame, str(path))
+
+
+def _bad(source: str, column: str, values: Iterable[Any], expected: str) -> RatingsTableError:
+    shown = sorted({repr(v) for v in values})
+    more = f" (and {len(shown) - 5} more)" if len(shown) > 5 else ""
+    return RatingsTableError(
+        f"ratings table {source}: column {column!r} has bad value(s) {', '.join(shown[:5])}{more};"
+        f" expected {expected}"
+    )
+
+
+def validate_ratings(frame: pd.DataFrame, source: str = "<frame>") -> pd.DataFrame:
+    """Check columns, types and per-dataset rating domains; return a normalized copy."""
+    required = [c for c in RATINGS_COLUMNS if c != "prefix_tokens"]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise RatingsTableError(
+            f"ratings table {source}: missing column(s) {missing}; expected columns "
+            f"{list(RATINGS_COLUMNS)} (prefix_tokens optional)"
+        )
+    out = frame[[c for c in RATINGS_COLUMNS if c in frame.columns]].copy()
+    if "prefix_tokens" not in out.columns:
+        out["prefix_tokens"] = np.nan
+    for column in ("model", "role", "item"):
+        null = out[column].isna() | (out[column].astype(str).str.strip() == "")
+        if null.any():
+            raise _bad(source, column, ["<empty>"], "a non-empty string in every row")
+        out[column] = out[column].astype(str)
+    bad_type = ~out["dialogue_type"].isin(DIALOGUE_TYPES)
+    if bad_type.any():
+        raise _bad(source, "dialogue_type", out.loc[bad_type, "dialogue_type"], str(DIALOGUE_TYPES))
+    bad_dataset = ~out["dataset"].isin(list(DATASETS))
+    if bad_dataset.any():
+        raise _bad(source, "dataset", out.loc[bad_dataset, "dataset"], f"one of {list(DATASETS)}")
+    rounds = pd.to_numeric(out["round"], errors="coerce")
+    bad_round = rounds.isna() | (rounds < 0) | (rounds != rounds.round())
+    if bad_round.any():
+        raise _bad(source, "round", out.loc[bad_round, "round"], "an integer >= 0")
+    out["round"] = rounds.astype("int64")
+    ratings = pd.to_numeric(out["rating"], errors="coerce")
+    for name, dataset in DATASETS.items():
+        rows = out["dataset"] == name
+        values = ratings[rows]
+        if dataset.scale == "likert":
+            bad = values.isna() | (values < 1) | (values > 5)
+            expected = f"a number in [1, 5] for dataset {name}"
+        elif dataset.scale == "pairwise":
+            bad = ~values.isin([0.0, 0.5, 1.0])
+            expected = f"1 (win), 0.5 (tie) or 0 (loss) for dataset {name}"
+        else:
+            bad = ~values.isin([0.0, 1.0])
+            expected = f"1 or 0 for dataset {name}"
+        if bad.any():
+            raise _bad(source, "rating", out.loc[bad[bad].index, "rating"], expected)
+    out["rating"] = ratings.astype(float)
+    tokens = pd.to_numeric(out["prefix_tokens"], errors="coerce")
+    bad_tokens = out["prefix_tokens"].notna() & (tokens.isna() | (tokens < 0))
+    if bad_tokens.any():
+        raise _bad(
+            source,
+            "prefix_tokens",
+            out.loc[bad_tokens, "prefix_tokens"],
+            "an integer >= 0 or empty",
+        )
+    out["prefix_tokens"] = tokens.astype(float)
+    dupes = out.duplicated(KEY, keep=False)
+    if dupes.any():
+        first = out.loc[dupes, KEY].iloc[0].to_dict()
+        raise RatingsTableError(
+            f"ratings table {source}: {int(dupes.sum())} rows repeat the key {KEY} "
+            f"(one row per scored item expected), e.g. {first}"
+        )
+    return out.reset_index(drop=True)
+
+
+# --- scaling and BFI --------------------------------------------------------------------------
+
+
+def scale_to_100(dataset: str, rating: np.ndarray | pd.Series | float) -> Any:
+    """Likert r -> (r - 1) / 4 * 100; rates, accuracies and win rates x 100."""
+    if DATASETS[dataset].scale == "likert":
+        return (np.asarray(rating, dtype=float) - 1.0) / 4.0 * 100.0
+    return np.asarray(rating, dtype=float) * 100.0
+
+
+@dataclass(frozen=True)
+class BfiKey:
+    """Which trait each BFI item measures, which items are reverse-keyed, and the labels."""
+
+    trait_of: dict[str, str]
+    reverse: frozenset[str]
+    labels: dict[str, dict[str, float]]  # role -> trait -> InCharacter label on the 1-5 scale
+
+
+def load_bfi_key(
+    bfi_json: str | Path,
+    labels_json: str | Path,
+    roles: Iterable[str],
+    characters_json: str | Path | None = None,
+) -> BfiKey:
+    """Trait of each item from InCharacter's BFI.json; labels of the roles InCharacter annotates.
+
+    A role's character is its English entry `<role>-en` (all 8 paper roles are named so); with
+    InCharacter's characters.json, aliases are matched too.
+    """
+    bfi = json.loads(Path(bfi_json).read_text(encoding="utf-8"))
+    try:
+        trait_of = {str(q): spec["dimension"] for q, spec in bfi["questions"].items()}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise RatingsTableError(
+            f"{bfi_json}: expected InCharacter's BFI.json with questions {{id: {{dimension}}}}"
+        ) from exc
+    reverse = frozenset(str(q) for q in bfi.get("reverse", []))
+    annotation = json.loads(Path(labels_json).read_text(encoding="utf-8")).get("annotation", {})
+    characters = (
+        json.loads(Path(characters_json).read_text(encoding="utf-8")) if characters_json else {}
+    )
+    labels: dict[str, dict[str, float]] = {}
+    for role in roles:
+        if role == BASELINE:
+            continue
+        key = incharacter_key(role, characters)
+        if key not in annotation or "BFI" not in annotation[key]:
+            continue
+        labels[role] = {t: float(annotation[key]["BFI"][t]["score"]) for t in TRAITS}
+    return BfiKey(trait_of, reverse, labels)
+
+
+def incharacter_key(role: str, characters: dict[str, Any]) -> str:
+    """The InCharacter character id of a role: one whose alias matches, else `<role>-en`."""
+    for key, spec in characters.items():
+        if key.endswith("-en") and role in spec.get("alias", []):
+            return key
+    return f"{role}-en"
+
+
+def bfi_profiles(ratings: pd.DataFrame, key: BfiKey, reverse_keying: bool) -> pd.DataFrame:
+    """Mean trait rating (1-5) per model x role x dialogue type x round; one column per trait.
+
+    The upstream judge rubric rates each answer on the item's *trait* scale (1 = strongly low,
+    5 = strongly high), so by default no reverse keying is applied; `reverse_keying` flips the
+    reverse-keyed items (6 - r) for judges that instead rate agreement with the item statement.
+    """
+    bfi = ratings[ratings["dataset"] == "bfi"].copy()
+    unknown = sorted(set(bfi["item"]) - set(key.trait_of))
+    if unknown:
+        raise RatingsTableError(
+            f"ratings table: bfi item id(s) {unknown[:5]} are not InCharacter BFI question numbers "
+            f"(1..{len(key.trait_of)})"
+        )
+    bfi["trait"] = bfi["item"].map(key.trait_of)
+    if reverse_keying:
+        flip = bfi["item"].isin(key.reverse)
+        bfi.loc[flip, "rating"] = 6.0 - bfi.loc[flip, "rating"]
+    cells = ["model", "role", "dialogue_type", "round"]
+    profiles = bfi.pivot_table(index=cells, columns="trait", values="rating", aggfunc="mean")
+    tokens = bfi.groupby(cells)["prefix_tokens"].mean()
+    profiles = profiles.reindex(columns=list(TRAITS)).join(tokens).reset_index()
+    return profiles
+
+
+def bfi_distance(profile: np.ndarray, reference: np.ndarray) -> float:
+    """MAE over the five traits / 4 (0-1), x 100; NaN when a trait is missing on either side."""
+    profile, reference = np.asarray(profile, float), np.asarray(reference, float)
+    if np.isnan(profile).any() or np.isnan(reference).any():
+        return float("nan")
+    return float(np.mean(np.abs(profile - reference)) / 4.0 * 100.0)
+
+
+def bfi_observations(profiles: pd.DataFrame, key: BfiKey) -> pd.DataFrame:
+    """Distances to the InCharacter labels and to the baseline's own profile at the same cell.
+
+    The baseline has no label of its own: its label distance is computed against each labelled
+    role's labels (unit = that role), so persona - baseline pairs on the labelled role.
+    """
+    rows: list[dict[str, Any]] = []
+    traits = list(TRAITS)
+    baseline = profiles[profiles["role"] == BASELINE].set_index(["model", "dialogue_type", "round"])
+    for rec in profiles.itertuples(index=False):
+        d = rec._asdict()
+        vec = np.array([d[t] for t in traits], float)
+        base = {k: d[k] for k in ("model", "role", "dialogue_type", "round")}
+        base["prefix_tokens"] = d["prefix_tokens"]
+        if rec.role == BASELINE:
+            for role, label in key.labels.items():
+                ref = np.array([label[t] for t in traits])
+                rows.append(
+                    {
+                        **base,
+                        "metric": "bfi_distance_labels",
+                        "unit": role,
+                        "value": bfi_distance(vec, ref),
+                    }
+                )
+            continue
+        if rec.role in key.labels:
+            ref = np.array([key.labels[rec.role][t] for t in traits])
+            rows.append(
+                {
+                    **base,
+                    "metric": "bfi_distance_labels",
+                    "unit": rec.role,
+                    "value": bfi_distance(vec, ref),
+                }
+            )
+        cell = (rec.model, rec.dialogue_type, rec.round)
+        if cell in baseline.index:
+            ref = baseline.loc[[cell], traits].to_numpy(float)[0]
+            rows.append(
+                {
+                    **base,
+                    "metric": "bfi_distance_baseline",
+                    "unit": rec.role,
+                    "value": bfi_distance(vec, ref),
+                }
+            )
+    out = pd.DataFrame(rows, columns=OBS_COLUMNS)
+    missing = out["value"].isna()
+    if missing.any():
+        log.warning("dropping %d BFI profiles with a trait not rated", int(missing.sum()))
+    return out[~missing]
+
+
+# --- observations -------------------------------------------------------------------------------
+
+
+def metric_observations(
+    ratings: pd.DataFrame, key: BfiKey | None, reverse_keying: bool = False
+) -> pd.DataFrame:
+    """One 0-100 observation per unit: items for benchmarks, a round for fidelity, a role for BFI.
+
+    Fidelity ratings of one round (e.g. original and shuffled order) are averaged, as upstream
+    does, so a fidelity observation is one dialogue round of one persona.
+    """
+    frames: list[pd.DataFrame] = []
+    for name in DATASETS:
+        sub = ratings[ratings["dataset"] == name]
+        if sub.empty or name == "bfi":
+            continue
+        sub = sub.assign(value=scale_to_100(name, sub["rating"]), metric=name)
+        if name in FIDELITY:
+            sub = (
+                sub.groupby(["model", "role", "dialogue_type", "round", "metric"], as_index=False)
+                .agg(value=("value", "mean"), prefix_tokens=("prefix_tokens", "mean"))
+                .assign(unit="round")
+            )
+        else:
+            sub = sub.rename(columns={"item": "unit"})
+        frames.append(sub[OBS_COLUMNS])
+    if key is not None and (ratings["dataset"] == "bfi").any():
+        frames.append(bfi_observations(bfi_profiles(ratings, key, reverse_keying), key))
+    obs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBS_COLUMNS)
+    obs["round"] = obs["round"].astype("int64")
+    obs["value"] = obs["value"].astype(float)
+    obs["prefix_tokens"] = obs["prefix_tokens"].astype(float)
+    return obs.sort_values(
+        ["metric", "model", "dialogue_type", "role", "round", "unit"], ignore_index=True
+    )
+
+
+def coverage(obs: pd.DataFrame, ratings: pd.DataFrame) -> dict[str, Any]:
+    """Which metrics have data (and for which models); figures and tables name the absent ones."""
+    present = {m: sorted(obs.loc[obs["metric"] == m, "model"].unique()) for m in METRIC_ORDER}
+    return {
+        "metrics": {
+            m: {"present": bool(models), "models": models} for m, models in present.items()
+        },
+        "absent": [m for m in METRIC_ORDER if not present[m]],
+        "models": sorted(ratings["model"].unique()),
+        "roles": sorted(ratings["role"].unique()),
+        "rows": len(ratings),
+        "has_prefix_tokens": bool(ratings["prefix_tokens"].notna().any()),
+    }
+
+
+def group_of(role: pd.Series) -> pd.Series:
+    return np.where(role == BASELINE, "baseline", "persona")  # type: ignore[return-value]
+
+
+# --- checkpoint summaries and differences --------------------------------------------------------
+
+
+def _with_pooled(obs: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
+    """Every model alone and all models pooled ('all')."""
+    yield "all", obs
+    for model, sub in obs.groupby("model", sort=True):
+        yield str(model), sub
+
+
+def checkpoint_summaries(
+    obs: pd.DataFrame, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> pd.DataFrame:
+    """Mean and bootstrap CI per metric x dialogue type x persona/baseline x round."""
+    rows: list[dict[str, Any]] = []
+    obs = obs.assign(group=group_of(obs["role"]))
+    for model, sub in _with_pooled(obs):
+        for key, cell in sub.groupby(["metric", "dialogue_type", "group", "round"], sort=True):
+            mean, low, high, n = mean_ci(cell["value"].to_numpy(), resamples=resamples, seed=seed)
+            rows.append(
+                dict(zip(["metric", "dialogue_type", "group", "round"], key, strict=True))
+                | {"model": model, "mean": mean, "ci_low": low, "ci_high": high, "n": n}
+            )
+    cols = ["model", "metric", "dialogue_type", "group", "round", "mean", "ci_low", "ci_high", "n"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def first_round(obs: pd.DataFrame) -> pd.Series:
+    """The first round of each metric: 0 for conditioned benchmarks, 1 for dialogue fidelity."""
+    return obs.groupby("metric")["round"].transform("min")
+
+
+def paired_differences(obs: pd.DataFrame) -> pd.DataFrame:
+    """Unit-level differences for the three comparisons, before any averaging.
+
+    - type_difference: persona-directed - goal-oriented, paired on model x role x round x unit;
+    - change_from_start: round k - the metric's first round, paired on model x role x type x unit;
+    - persona_minus_baseline: persona - baseline, paired on model x type x round x unit.
+    """
+    obs = obs.assign(group=group_of(obs["role"]))
+    out: list[pd.DataFrame] = []
+    pd_ = obs[obs["dialogue_type"] == "persona_directed"]
+    go = obs[obs["dialogue_type"] == "goal_oriented"]
+    keys = ["model", "role", "group", "round", "metric", "unit"]
+    merged = pd_.merge(go, on=keys, suffixes=("_a", "_b"))
+    out.append(
+        merged.assign(
+            kind="type_difference", dialogue_type="both", diff=merged["value_a"] - merged["value_b"]
+        )[["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]]
+    )
+    start = obs[obs["round"] == first_round(obs)]
+    keys = ["model", "role", "group", "dialogue_type", "metric", "unit"]
+    merged = obs.merge(start.drop(columns=["round"]), on=keys, suffixes=("_a", "_b"))
+    out.append(
+        merged.assign(kind="change_from_start", diff=merged["value_a"] - merged["value_b"])[
+            ["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]
+        ]
+    )
+    keys = ["model", "dialogue_type", "round", "metric", "unit"]
+    persona = obs[obs["group"] == "persona"]
+    base = obs[obs["group"] == "baseline"][[*keys, "value"]]
+    merged = persona.merge(base, on=keys, suffixes=("_a", "_b"))
+    out.append(
+        merged.assign(kind="persona_minus_baseline", diff=merged["value_a"] - merged["value_b"])[
+            ["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]
+        ]
+    )
+    return pd.concat(out, ignore_index=True)
+
+
+def checkpoint_differences(
+    obs: pd.DataFrame, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> pd.DataFrame:
+    """Mean paired difference and its bootstrap CI at each checkpoint (resampling the pairs)."""
+    diffs = paired_differences(obs)
+    rows: list[dict[str, Any]] = []
+    cols = ["kind", "metric", "dialogue_type", "group", "round"]
+    for model, sub in _with_pooled(diffs):
+        for key, cell in sub.groupby(cols, sort=True):
+            mean, low, high, n = mean_ci(cell["diff"].to_numpy(), resamples=resamples, seed=seed)
+            rows.append(
+                dict(zip(cols, key, strict=True))
+                | {"model": model, "mean": mean, "ci_low": low, "ci_high": high, "n": n}
+            )
+    return pd.DataFrame(rows, columns=["model", *cols, "mean", "ci_low", "ci_high", "n"])
+
+
+# --- per-model costs ----------------------------------------------------------------------------
+
+
+def length_cost_units(obs: pd.DataFrame) -> pd.DataFrame:
+    """Last-round minus first-round value per persona unit (baseline excluded)."""
+    obs = obs[obs["role"] != BASELINE]
+    first = obs["round"] == first_round(obs)
+    last = obs["round"] == obs.groupby("metric")["round"].transform("max")
+    keys = ["model", "role", "dialogue_type", "metric", "unit"]
+    merged = obs[last].merge(obs[first], on=keys, suffixes=("_last", "_first"))
+    merged = merged[merged["round_last"] > merged["round_first"]]
+    return merged.assign(diff=merged["value_last"] - merged["value_first"])[[*keys, "diff"]]
+
+
+def personalization_cost_units(obs: pd.DataFrame) -> pd.DataFrame:
+    """Persona minus baseline at the first round, per persona unit.
+
+    At round 0 both dialogue types are the same condition (no dialogue yet), so their values are
+    averaged; fidelity starts at round 1, where the types differ and are kept apart.
+    """
+    start = obs[obs["round"] == first_round(obs)].copy()
+    start.loc[start["round"] == 0, "dialogue_type"] = "none"
+    keys = ["model", "dialogue_type", "metric", "unit"]
+    start = start.groupby(["role", *keys], as_index=False)["value"].mean()
+    persona = start[start["role"] != BASELINE]
+    base = start[start["role"] == BASELINE].drop(columns=["role"])
+    merged = persona.merge(base, on=keys, suffixes=("_persona", "_base"))
+    return merged.assign(diff=merged["value_persona"] - merged["value_base"])[
+        ["model", "role", *keys[1:], "diff"]
+    ]
+
+
+def per_model_cost(
+    units: pd.DataFrame, by: list[str], resamples: int = BAR_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> pd.DataFrame:
+    rows = []
+    for key, cell in units.groupby(by, sort=True):
+        mean, low, high, n = mean_ci(cell["diff"].to_numpy(), resamples=resamples, seed=seed)
+        rows.append(
+            dict(zip(by, key, strict=True)) | {"mean": mean, "ci_low": low, "ci_high": high, "n": n}
+        )
+    return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
+
+
+# --- steps --------------------------------------------------------------------------------------
+
+
+def stats_params(params: dict[str, Any]) -> tuple[int, int, int]:
+    return (
+        int(params.get("resamples", BOOTSTRAP_RESAMPLES)),
+        int(params.get("bar_resamples", BAR_RESAMPLES)),
+        int(params.get("seed", BOOTSTRAP_SEED)),
+    )
+
+
+def absent_note(cov: dict[str, Any]) -> str:
+    return "absent datasets: " + ", ".join(cov["absent"]) if cov["absent"] else ""
+
+
+def run_metrics(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+    """ratings table -> metric observations (Parquet) + coverage (JSON)."""
+    ratings = read_ratings_table(inputs["ratings"])
+    roles = sorted(set(ratings["role"]))
+    key = load_bfi_key(inputs["bfi"], inputs["labels"], roles, inputs.get("characters"))
+    log.info("BFI labels found for roles %s", sorted(key.labels))
+    obs = metric_observations(ratings, key, bool(params.get("bfi_reverse_keying", False)))
+    cov = coverage(obs, ratings)
+    if cov["absent"]:
+        log.warning("no data for: %s", ", ".join(cov["absent"]))
+    write_parquet(obs, outputs["observations"])
+    write_json(cov, outputs["coverage"])
+
+
+def run_checkpoints(
+    inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
+) -> None:
+    """Per-checkpoint means and differences with bootstrap CIs (CSV + LaTeX)."""
+    resamples, _, seed = stats_params(params)
+    obs = read_parquet(inputs["observations"])
+    cov = json.loads(Path(inputs["coverage"]).read_text(encoding="utf-8"))
+    means = checkpoint_summaries(obs, resamples, seed)
+    diffs = checkpoint_differences(obs, resamples, seed)
+    write_csv(means, outputs["means_csv"])
+    write_csv(diffs, outputs["differences_csv"])
+    pooled = means[means["model"] == "all"].drop(columns=["model"]).round(1)
+    write_latex(
+        pooled,
+        outputs["means_tex"],
+        caption="Persistent Personas: mean (0-100) per checkpoint with 95% bootstrap CIs, "
+        "all models pooled. " + absent_note(cov),
+    )
+    pooled = diffs[diffs["model"] == "all"].drop(columns=["model"]).round(1)
+    write_latex(
+        pooled,
+        outputs["differences_tex"],
+        caption="Persistent Personas: persona-directed - goal-oriented, change from the "
+        "first round, persona - baseline (0-100 points, 95% bootstrap CIs). " + absent_note(cov),
+    )
+
+
+def run_costs(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+    """Per-model length cost and personalization cost bars (5,000 resamples)."""
+    _, bar_resamples, seed = stats_params(params)
+    obs = read_parquet(inputs["observations"])
+    length = per_model_cost(
+        length_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
+    )
+    person = per_model_cost(
+        personalization_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
+    )
+    write_csv(length, outputs["length_csv"])
+    write_csv(person, outputs["personalization_csv"])
