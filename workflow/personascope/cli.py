@@ -19,8 +19,27 @@ STEPS: dict[str, str] = {
     "personalens.sample": "personascope.personalens.steps:sample",
     "personalens.dialogues": "personascope.personalens.simulate:run",
     "personalens.judge": "personascope.personalens.judge:run",
-    "personalens.main_table": "personascope.personalens.results:run_table",
-    "personalens.main_figure": "personascope.personalens.results:run_figure",
+    "personalens.datastats": "personascope.personalens.datastats:run",
+    "personalens.regenerate": "personascope.personalens.regenerate:run",
+    "personalens.judge_table": "personascope.personalens.results:run_judge_table",
+    "personalens.dialogue_table": "personascope.personalens.results:run_dialogue_table",
+    "personalens.agreement": "personascope.personalens.results:run_agreement",
+    "personalens.figure": "personascope.personalens.figures:run",
+    # --- Persistent Personas ---
+    "persistence.inputs": "personascope.persistence.inputs:run",
+    "persistence.dialogues": "personascope.persistence.dialogues:run",
+    "persistence.conditioned": "personascope.persistence.conditioned:run",
+    "persistence.judge_dialogues": "personascope.persistence.judge:run_dialogues",
+    "persistence.judge_conditioned": "personascope.persistence.judge:run_conditioned",
+    "persistence.ifbench": "personascope.persistence.ifbench_scores:run",
+    "persistence.ratings": "personascope.persistence.ratings:run",
+    # Persistent Personas statistics and figures (issue #5 part B)
+    "persistence.observations": "personascope.persistence.statistics:run_metrics",
+    "persistence.checkpoints": "personascope.persistence.statistics:run_checkpoints",
+    "persistence.costs": "personascope.persistence.statistics:run_costs",
+    "persistence.cost_regressions": "personascope.persistence.regressions:run_cost_regressions",
+    "persistence.mixed_models": "personascope.persistence.regressions:run_mixed_models",
+    "persistence.figure": "personascope.persistence.figures:run",
 }
 
 

@@ -35,6 +35,21 @@ PERSONALENS_JUDGE_USAGE = (
 )
 PERSONALENS_RESULT_TABLE = f"{PERSONALENS}/tables/{{name}}.{{ext}}"
 PERSONALENS_FIGURE = f"{PERSONALENS}/figures/{{name}}.{{ext}}"
+# issue #4: every table and figure of the study (figure <name> is drawn from table <name>)
+PERSONALENS_DATASET_TABLES = ("domains", "demographics", "preferences")
+PERSONALENS_JUDGE_TABLES = (
+    "main_results",
+    "ablation",
+    "user_agent",
+    "parse_failures",
+    "domain_results",
+    "turn_level",
+)
+PERSONALENS_DIALOGUE_TABLES = ("dialogue_stats", "lexical_diversity")
+PERSONALENS_FIGURES = ("main_results", "ablation", "demographics", "domain_results", "turn_level")
+# optional LLM regeneration of the persona inputs (config personalens.regenerate)
+PERSONALENS_REGENERATED = f"{PERSONALENS}/data/regenerated/{{table}}.parquet"
+PERSONALENS_REGENERATED_TABLES = ("affinities", "interactions", "scenarios")
 
 
 def personalens_release_table(table: str) -> str:
@@ -51,3 +66,91 @@ def personalens_figure(name: str, ext: str) -> str:
 
 def log(*parts: str) -> str:
     return f"{LOGS}/" + "/".join(parts) + ".log"
+
+
+# --- Persistent Personas -----------------------------------------------------------------------
+PERSISTENCE = f"{RESULTS}/persistence"
+# pinned upstream files downloaded when a source has no `local` copy: {source}/{commit}/{file}
+PERSISTENCE_DOWNLOAD = "resources/persistence/{source}/{commit}/{file}"
+PERSISTENCE_MANIFEST = "resources/checksums/{name}-{commit}.sha256"
+PERSISTENCE_DATA_TABLES = ("roles", "scripts", "benchmark_items", "bfi_labels")
+PERSISTENCE_DATA = f"{PERSISTENCE}/data/{{table}}.parquet"
+PERSISTENCE_DIALOGUES = f"{PERSISTENCE}/dialogues/{{model}}.parquet"
+PERSISTENCE_DIALOGUE_USAGE = f"{PERSISTENCE}/dialogues/{{model}}.usage.json"
+PERSISTENCE_CONDITIONED = f"{PERSISTENCE}/conditioned/{{model}}/responses.parquet"
+PERSISTENCE_OVERFLOW = f"{PERSISTENCE}/conditioned/{{model}}/context_overflow.parquet"
+PERSISTENCE_CONDITIONED_USAGE = f"{PERSISTENCE}/conditioned/{{model}}/usage.json"
+PERSISTENCE_JUDGMENTS = f"{PERSISTENCE}/judge/{{judge}}/{{model}}/{{stage}}.parquet"
+PERSISTENCE_JUDGE_USAGE = f"{PERSISTENCE}/judge/{{judge}}/{{model}}/{{stage}}.usage.json"
+PERSISTENCE_JUDGE_STAGES = ("dialogues", "conditioned")
+PERSISTENCE_IFBENCH = f"{PERSISTENCE}/ifbench/{{model}}.parquet"
+PERSISTENCE_IFBENCH_REPORT = f"{PERSISTENCE}/ifbench/{{model}}.report.json"
+PERSISTENCE_RATINGS = f"{PERSISTENCE}/ratings/ratings.parquet"
+PERSISTENCE_FAILURES = f"{PERSISTENCE}/ratings/failures.parquet"
+PERSISTENCE_FAILURE_REPORT = f"{PERSISTENCE}/ratings/failures.json"
+
+
+def persistence_data(table: str) -> str:
+    return PERSISTENCE_DATA.format(table=table)
+
+
+# --- Persistent Personas: statistics, tables and figures (issue #5 part B) ----------------------
+# The statistics read one ratings table: PERSISTENCE_RATINGS, or config persistence.ratings_table.
+PERSISTENCE_OBSERVATIONS = f"{PERSISTENCE}/stats/observations.parquet"
+PERSISTENCE_COVERAGE = f"{PERSISTENCE}/stats/coverage.json"
+PERSISTENCE_TABLE = f"{PERSISTENCE}/tables/{{name}}.{{ext}}"
+PERSISTENCE_FIGURE = f"{PERSISTENCE}/figures/{{name}}.{{ext}}"
+# table name -> the extensions written
+PERSISTENCE_TABLES = {
+    "checkpoint_means": ("csv", "tex"),
+    "checkpoint_differences": ("csv", "tex"),
+    "length_cost_per_model": ("csv",),
+    "personalization_cost_per_model": ("csv",),
+    "length_cost_regression": ("csv", "tex"),
+    "length_cost_regression_fits": ("csv",),
+    "personalization_cost_regression": ("csv", "tex"),
+    "personalization_cost_regression_fits": ("csv",),
+    "mixed_length_effect": ("csv", "tex"),
+    "mixed_persona_effect": ("csv", "tex"),
+}
+# what a figure reads: input name -> table (csv), or "observations" (the Parquet above)
+PERSISTENCE_FIGURE_SOURCES = {
+    "means": "checkpoint_means",
+    "differences": "checkpoint_differences",
+    "length_cost": "length_cost_per_model",
+    "personalization_cost": "personalization_cost_per_model",
+    "length_effect": "mixed_length_effect",
+    "persona_effect": "mixed_persona_effect",
+    "observations": "observations",
+}
+# figure name -> the inputs it reads (keys of PERSISTENCE_FIGURE_SOURCES)
+PERSISTENCE_FIGURES = {
+    "fidelity_vs_round": ("means",),
+    "fidelity_type_difference": ("differences",),
+    "fidelity_degradation": ("differences",),
+    "bfi_distance": ("means", "differences"),
+    "role_specific_win_rate": ("means", "differences"),
+    "general_win_rate": ("means", "differences"),
+    "ifbench_accuracy": ("means", "differences"),
+    "xstest_refusal": ("means", "differences"),
+    "length_cost_per_model": ("length_cost",),
+    "personalization_cost_per_model": ("personalization_cost",),
+    "per_model_grid": ("means",),
+    "per_persona_grid": ("observations",),
+    "mixed_model_coefficients": ("length_effect", "persona_effect"),
+    "metrics_vs_tokens": ("observations",),
+}
+
+
+def persistence_table(name: str, ext: str) -> str:
+    return PERSISTENCE_TABLE.format(name=name, ext=ext)
+
+
+def persistence_figure(name: str, ext: str) -> str:
+    return PERSISTENCE_FIGURE.format(name=name, ext=ext)
+
+
+def persistence_figure_source(source: str) -> str:
+    if source == "observations":
+        return PERSISTENCE_OBSERVATIONS
+    return persistence_table(PERSISTENCE_FIGURE_SOURCES[source], "csv")

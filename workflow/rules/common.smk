@@ -1,7 +1,9 @@
-# Config validation and the helpers every rule file uses. Rules only wire: each calls one step of
+# Config validation and the helpers every rules file uses. Rules only wire, each calling one step of
 # the personascope package (`python -m personascope STEP`), whose code lives in workflow/personascope.
 import json
-import shlex
+import os
+import re
+import sys
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -22,6 +24,9 @@ def check_model_names():
         "personalens.assistants": pl["assistants"],
         "personalens.user_agent": [pl["user_agent"]],
         "personalens.judge": [pl["judge"]],
+        "personalens.regenerate.model": [
+            (pl.get("regenerate") or {}).get("model", pl["user_agent"])
+        ],
     }
     for key, names in named.items():
         missing = sorted(set(names) - known)
@@ -35,14 +40,36 @@ def check_model_names():
 check_model_names()
 
 
+def local_input(path):
+    """A `local:` input path from config: relative paths are relative to the repository root
+    (where the Snakefile is), so `../shared/data` means the same wherever Snakemake runs."""
+    path = Path(os.path.expandvars(str(path))).expanduser()
+    return path if path.is_absolute() else Path(workflow.basedir) / path
+
+
 def registry_subset(*names):
     """The registry entries a job needs: its params, so editing one model reruns only its jobs."""
     return {name: config["models"][name] for name in dict.fromkeys(names)}
 
 
+# Inside an Apptainer image the image's own `python` runs the step; on the host, the interpreter
+# that runs Snakemake (so an unactivated virtualenv works too).
+IN_CONTAINER = any(
+    m.name == "APPTAINER" for m in workflow.deployment_settings.deployment_method
+)
+PYTHON = "python" if IN_CONTAINER else sys.executable
+
+
+# Threads of a job that runs a model on the CPU (llama.cpp): all the cores the embedded default has,
+# so model jobs run one after another at full speed instead of side by side oversubscribed.
+MODEL_JOB_THREADS = 2
+
+
 def step(name, inputs=(), outputs=(), params=True):
     """Shell command for one package step, with named inputs/outputs and JSON params."""
-    parts = [f"python -m personascope {name}"]
+    # The job's thread budget reaches the engines (llama.cpp's n_threads): oversubscribed CPU
+    # threads slow llama.cpp down many times over.
+    parts = [f"PERSONASCOPE_THREADS={{threads}} {PYTHON} -m personascope {name}"]
     parts += [f"-i {key} {{input.{key}:q}}" for key in inputs]
     parts += [f"-o {key} {{output.{key}:q}}" for key in outputs]
     if params:
@@ -50,9 +77,98 @@ def step(name, inputs=(), outputs=(), params=True):
     return " ".join(parts) + " > {log:q} 2>&1"
 
 
+# --- cluster: SLURM resources and images per model (issue #6; see docs/cluster.md) ------------
+# A job that opens a model on vLLM runs on GPUs in the vLLM image; local/replay/API models on CPUs
+# in the analysis image. A model's registry `resources:` block overrides these defaults.
+GPU_ENGINES = {"vllm"}
+GPU_JOB_DEFAULTS = {"gpu_model": "h100", "mem_mb": 64000, "cpus_per_task": 8, "runtime": 240}
+CPU_JOB_DEFAULTS = {"mem_mb": 4000, "cpus_per_task": 2, "runtime": 120}
+RESOURCE_KEYS = ("gpu", "gpu_model", "mem_mb", "cpus_per_task", "runtime", "slurm_partition")
+
+
+def check_apptainer_args():
+    """The profile binds $HF_HOME; unset, Snakemake passes the literal `$HF_HOME` on."""
+    args = workflow.deployment_settings.apptainer_args or ""
+    unexpanded = sorted(set(re.findall(r"\$\{?\w+", args)))
+    if IN_CONTAINER and unexpanded:
+        raise WorkflowError(
+            f"apptainer-args {args!r}: environment "
+            f"variable(s) {unexpanded} are not set (profiles/slurm binds the model cache: "
+            f"export HF_HOME=/path/to/model-cache; see docs/cluster.md)"
+        )
+
+
+check_apptainer_args()
+
+
+def model_resources(name):
+    """SLURM resources of a job on one model: gpu = tensor parallel size for vLLM, else 0."""
+    entry = config["models"][name]
+    block = entry.get("resources", {})
+    gpus = block.get("gpus")
+    if gpus is None:
+        tp = entry.get("options", {}).get("tensor_parallel_size", 1)
+        gpus = int(tp) if entry["engine"] in GPU_ENGINES else 0
+    res = {**(GPU_JOB_DEFAULTS if gpus else CPU_JOB_DEFAULTS), **block, "gpu": gpus}
+    res.pop("gpus", None)
+    # The partition: the registry's, else the environment's, else none (the profile's
+    # partitions.yaml then picks one by the job's GPUs and size).
+    env = ["PERSONASCOPE_SLURM_GPU_PARTITION"] if gpus else []
+    env.append("PERSONASCOPE_SLURM_PARTITION")
+    res["slurm_partition"] = res.pop("partition", None) or next(
+        (os.environ[v] for v in env if os.environ.get(v)), None
+    )
+    if not gpus:
+        res.pop("gpu_model", None)  # a gpu_model alone makes the SLURM plugin ask for a GPU
+    return res
+
+
+def job_resources(models_of):
+    """`resources:` for a rule whose jobs open the models `models_of(wildcards)` names.
+
+    Several models in one job (an assistant and its user agent): the GPU models among them size
+    a GPU job, the largest of each resource; a CPU job takes the largest over all its models.
+    Runtime grows with the attempt, so a job retried after a timeout asks for more.
+    """
+
+    def combined(wildcards):
+        per_model = [model_resources(m) for m in dict.fromkeys(models_of(wildcards))]
+        per_model = [r for r in per_model if r["gpu"]] or per_model
+        out = {}
+        for key in RESOURCE_KEYS:
+            values = [r[key] for r in per_model if r.get(key) is not None]
+            if key in ("gpu_model", "slurm_partition"):
+                out[key] = values[0] if values else None
+            else:
+                out[key] = max(values) if values else None
+        return out
+
+    def resource(key):
+        if key == "runtime":
+            return lambda wildcards, attempt: combined(wildcards)[key] * attempt
+        return lambda wildcards: combined(wildcards)[key]
+
+    return {key: resource(key) for key in RESOURCE_KEYS}
+
+
+def job_container(models_of):
+    """`container:` for the same jobs: the vLLM image when any of their models runs on GPUs."""
+    return lambda wildcards: config["containers"][
+        "gpu" if any(model_resources(m)["gpu"] for m in models_of(wildcards)) else "cpu"
+    ]
+
+
 def as_json(obj):
     return json.dumps(obj, sort_keys=True)
 
 
+# Each study's rule files define its targets; config `studies` picks what `rule all` builds.
+STUDY_TARGETS = {
+    "personalens": lambda: personalens_targets(),
+    # issue #5: part A's ratings table + failure report, part B's statistics and figures
+    "persistence": lambda: persistence_targets() + persistence_analysis_targets(),
+}
+
+
 def all_targets():
-    return personalens_targets()
+    return [target for study in config["studies"] for target in STUDY_TARGETS[study]()]

@@ -1,30 +1,5 @@
 # Inputs: pinned upstream downloads (or local copies from config), verified against committed
 # checksums, normalized into Parquet tables.
-PL_DATA = config["data"]["personalens"]
-
-
-def personalens_archive():
-    if PL_DATA["local"]:
-        archive = Path(PL_DATA["local"])
-        if not archive.is_file():
-            raise WorkflowError(
-                f"config data.personalens.local: PersonaLens archive not found at {archive} "
-                f"(expected the release .tar.gz; set it to null to download {PL_DATA['url']})"
-            )
-        return str(archive)
-    return paths.PERSONALENS_ARCHIVE.format(commit=PL_DATA["commit"])
-
-
-def personalens_manifest():
-    manifest = Path(workflow.basedir) / paths.PERSONALENS_MANIFEST.format(commit=PL_DATA["commit"])
-    if not manifest.is_file():
-        raise WorkflowError(
-            f"config data.personalens.commit: no checksum manifest {manifest} for commit "
-            f"{PL_DATA['commit']}; pinning a new commit needs a new manifest"
-        )
-    return str(manifest)
-
-
 rule download_personalens:
     output:
         paths.PERSONALENS_ARCHIVE,
@@ -35,7 +10,7 @@ rule download_personalens:
     container:
         config["containers"]["cpu"]
     shell:
-        "python -m personascope.download {params.url:q} {output:q} > {log:q} 2>&1"
+        f"{PYTHON} -m personascope.download {{params.url:q}} {{output:q}} > {{log:q}} 2>&1"
 
 
 rule personalens_release:
@@ -53,12 +28,58 @@ rule personalens_release:
              params=False)
 
 
-SAMPLE_KEYS = ("users", "kinds", "task_ids", "domains", "tasks_per_user", "seed")
+rule personalens_regenerate:
+    input:
+        **{t: paths.personalens_release_table(t)
+           for t in ("profiles", "affinities", "interactions", "scenarios", "preference_schema")},
+    output:
+        **{t: paths.PERSONALENS_REGENERATED.format(table=t)
+           for t in paths.PERSONALENS_REGENERATED_TABLES},
+        log=paths.PERSONALENS_REGENERATED.format(table="generation_log"),
+    params:
+        spec=lambda w: as_json(
+            {
+                **{k: v for k, v in PL_REGEN.items() if k != "enabled"},
+                "models": registry_subset(PL_REGEN.get("model", config["personalens"]["user_agent"])),
+                "cache_dir": config["cache_dir"],
+            }
+        ),
+    log:
+        paths.log("data", "personalens_regenerate"),
+    threads: MODEL_JOB_THREADS
+    resources:
+        **job_resources(lambda w: [PL_REGEN.get("model", config["personalens"]["user_agent"])]),
+    container:
+        job_container(lambda w: [PL_REGEN.get("model", config["personalens"]["user_agent"])])
+    shell:
+        step("personalens.regenerate",
+             ["profiles", "affinities", "interactions", "scenarios", "preference_schema"],
+             [*paths.PERSONALENS_REGENERATED_TABLES, "log"])
+
+
+# Always over the whole release, whatever sample the dialogues use.
+rule personalens_dataset_tables:
+    input:
+        **{t: paths.personalens_release_table(t)
+           for t in ("scenarios", "interests", "profiles", "affinities", "preference_schema")},
+    output:
+        **{f"{name}_{ext}": paths.personalens_result_table(name, ext)
+           for name in paths.PERSONALENS_DATASET_TABLES for ext in ("csv", "tex")},
+    log:
+        paths.log("personalens", "dataset_tables"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        step("personalens.datastats",
+             ["scenarios", "interests", "profiles", "affinities", "preference_schema"],
+             [f"{name}_{ext}" for name in paths.PERSONALENS_DATASET_TABLES
+              for ext in ("csv", "tex")],
+             params=False)
 
 
 rule personalens_sample:
     input:
-        scenarios=paths.personalens_release_table("scenarios"),
+        scenarios=personalens_input("scenarios"),
     output:
         sample=paths.PERSONALENS_SAMPLE,
     params:

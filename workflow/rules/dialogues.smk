@@ -1,17 +1,10 @@
 # Dialogue simulation: one job per assistant model x setting x shard, all dialogues of the shard
 # advanced round-synchronously (one engine batch per side per round).
-PL = config["personalens"]
-
-
 wildcard_constraints:
     model=r"[^/]+",
     setting=r"[^/]+",
     shard=r"\d+",
     judge=r"[^/]+",
-
-
-def release_inputs():
-    return {t: paths.personalens_release_table(t) for t in ("profiles", "affinities", "interactions")}
 
 
 rule personalens_dialogues:
@@ -38,8 +31,43 @@ rule personalens_dialogues:
         ),
     log:
         paths.log("personalens", "dialogues", "{model}", "{setting}", "shard-{shard}"),
+    threads: MODEL_JOB_THREADS
+    resources:
+        **job_resources(lambda w: [w.model, PL["user_agent"]]),
     container:
-        config["containers"]["cpu"]
+        job_container(lambda w: [w.model, PL["user_agent"]])
     shell:
         step("personalens.dialogues", ["sample", "profiles", "affinities", "interactions"],
              ["dialogues", "usage"])
+
+
+# --- Persistent Personas --- one job per model: every role x dialogue type x order, scripted user,
+# round-synchronous (issue #5; rules for its inputs are in conditioned.smk).
+rule persistence_dialogues:
+    input:
+        roles=paths.persistence_data("roles"),
+        scripts=paths.persistence_data("scripts"),
+    output:
+        dialogues=paths.PERSISTENCE_DIALOGUES,
+        usage=paths.PERSISTENCE_DIALOGUE_USAGE,
+    params:
+        spec=lambda w: as_json(
+            {
+                "model": w.model,
+                "dialogue_types": config["persistence"]["dialogue_types"],
+                "orders": config["persistence"]["orders"],
+                "rounds": config["persistence"]["rounds"],
+                "sampling": config["persistence"]["sampling"]["dialogue"],
+                "models": registry_subset(w.model),
+                "cache_dir": config["cache_dir"],
+            }
+        ),
+    log:
+        paths.log("persistence", "dialogues", "{model}"),
+    threads: MODEL_JOB_THREADS
+    resources:
+        **job_resources(lambda w: [w.model]),
+    container:
+        job_container(lambda w: [w.model])
+    shell:
+        step("persistence.dialogues", ["roles", "scripts"], ["dialogues", "usage"])

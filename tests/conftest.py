@@ -1,0 +1,69 @@
+"""Shared fixtures: where the repo and the shared data are, and how to run the real workflow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("PERSONASCOPE_SHARED_DATA", REPO.parent / "shared" / "data"))
+PERSONALENS_ARCHIVE = SHARED_DATA / "personalens-e755f90a3600e80222e129a14a3b218fc6d2c808.tar.gz"
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA}; set PERSONASCOPE_SHARED_DATA")
+    return SHARED_DATA
+
+
+def write_config(path: Path, overrides: dict[str, Any]) -> Path:
+    """A config file for a test run; merged by Snakemake on top of config/config.yaml."""
+    path.write_text(yaml.safe_dump(overrides, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_snakemake(
+    workdir: Path,
+    *args: str,
+    configfile: Path | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+    timeout: float = 1800,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real workflow (this checkout's Snakefile) with `workdir` as working directory."""
+    cmd = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]
+    cmd += list(args)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}): {' '.join(cmd)}\n"
+            f"--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
+        )
+    return proc
+
+
+def tiny_personalens_config() -> dict[str, Any]:
+    """The smallest real PersonaLens slice: one user, one SD task, one setting, one round."""
+    return {
+        "cache_dir": "cache",
+        "data": {"personalens": {"local": str(PERSONALENS_ARCHIVE)}},
+        "personalens": {
+            "users": ["user0"],
+            "kinds": ["SD"],
+            "tasks_per_user": 1,
+            "settings": ["base+all"],
+            "max_user_turns": {"SD": 1, "MD": 1},
+        },
+    }

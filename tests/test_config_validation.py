@@ -1,0 +1,43 @@
+"""Bad config stops the run before any job, with a message naming the key and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import PERSONALENS_ARCHIVE, run_snakemake, write_config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"personalens": {"shards": 0}}, ["['personalens']['shards']", "minimum of 1"]),
+        ({"personalens": {"settings": ["base+x"]}}, ["['personalens']['settings']", "base+x"]),
+        ({"personalens": {"kinds": ["XD"]}}, ["['personalens']['kinds']", "'XD' is not one of"]),
+        ({"personalen": {"users": 3}}, ["'personalen' was unexpected"]),
+        (
+            {"models": {"m": {"engine": "gpu", "model": "x", "family": "f", "size_class": 1}}},
+            ["'gpu' is not one of", "engine"],
+        ),
+        (
+            {"personalens": {"assistants": ["gpt-9"]}},
+            ["personalens.assistants", "gpt-9", "not in the model registry"],
+        ),
+        (
+            {"data": {"personalens": {"local": "/nonexistent/archive.tar.gz"}}},
+            ["data.personalens.local", "/nonexistent/archive.tar.gz", "not found"],
+        ),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path: Path, overrides: dict, expected: list[str]):
+    base = {"data": {"personalens": {"local": str(PERSONALENS_ARCHIVE)}}}
+    merged = {**base, **overrides}
+    if "data" in overrides:
+        merged["data"] = overrides["data"]
+    config = write_config(tmp_path / "bad.yaml", merged)
+    proc = run_snakemake(tmp_path, "--cores", "1", configfile=config, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for fragment in expected:
+        assert fragment in output, output[-3000:]
+    assert not (tmp_path / "results").exists()

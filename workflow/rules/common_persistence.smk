@@ -1,0 +1,232 @@
+# Functions and constants of the persistence rules, kept apart from the rule files
+# (`snakemake --lint`: rule files hold rules only).
+
+import urllib.parse
+
+PP = config["persistence"]
+
+PP_SOURCES = PP["sources"]
+
+# source -> (checksum manifest name, {input name: upstream path}); upstream paths at the commit.
+PERSISTENCE_FILES = {
+    "persistent_personas": (
+        "persistent-personas",
+        {
+            "roles": "data/roles.json",
+            "interview": "data/interview.json",
+            "instructions": "data/instructions.json",
+        },
+    ),
+    "incharacter": (
+        "incharacter",
+        {"bfi": "data/questionnaires/BFI.json", "labels": "data/characters_labels.json"},
+    ),
+    "ifbench": ("ifbench", {"ifbench": "data/IFBench_test.jsonl"}),
+    "xstest": ("xstest", {"xstest": "xstest_prompts.csv"}),
+}
+
+ROLEBENCH_ROLE_SPECIFIC = "instructions-eng/role-specific-{role}.jsonl"
+
+ROLEBENCH_GENERAL = "rolebench-eng/instruction-generalization/general/test.jsonl"
+
+
+def check_persistence_config():
+    known = set(config["models"])
+    for key, names in (("persistence.models", PP["models"]), ("persistence.judge", [PP["judge"]])):
+        missing = sorted(set(names) - known)
+        if missing:
+            raise WorkflowError(
+                f"config {key}: model(s) {missing} are not in the model registry "
+                f"(config/models.yaml knows {sorted(known)})"
+            )
+    too_far = [k for k in PP["checkpoints"] if k > PP["rounds"]]
+    if too_far:
+        raise WorkflowError(
+            f"config persistence.checkpoints: {too_far} exceed persistence.rounds = "
+            f"{PP['rounds']} (a checkpoint is a number of dialogue rounds)"
+        )
+
+
+check_persistence_config()
+
+
+def persistence_source_file(source, name):
+    """The path of one pinned input: the local copy if configured, else the download target."""
+    entry = PP_SOURCES[source]
+    upstream = PERSISTENCE_FILES[source][1][name]
+    if entry.get("local"):
+        path = local_input(entry["local"]) / Path(upstream).name
+        if not path.is_file():
+            raise WorkflowError(
+                f"config persistence.sources.{source}.local: {path} not found (expected the "
+                f"pinned {upstream}; set local to null to download it)"
+            )
+        return str(path)
+    return paths.PERSISTENCE_DOWNLOAD.format(
+        source=source, commit=entry["commit"], file=Path(upstream).name
+    )
+
+
+def persistence_manifest(source):
+    name = PERSISTENCE_FILES[source][0]
+    commit = PP_SOURCES[source]["commit"]
+    manifest = Path(workflow.basedir) / paths.PERSISTENCE_MANIFEST.format(name=name, commit=commit)
+    if not manifest.is_file():
+        raise WorkflowError(
+            f"config persistence.sources.{source}.commit: no checksum manifest {manifest}; "
+            f"pinning a new commit needs a new manifest"
+        )
+    return str(manifest)
+
+
+def rolebench_files():
+    """RoleBench files by role (+ general), or {} when no RoleBench source is configured."""
+    rb = PP_SOURCES.get("rolebench") or {}
+    if not (rb.get("local") or rb.get("revision")):
+        return {}
+    roles = [r for r in PP["roles"] if r != "empty"]
+
+    def where(rel):
+        if rb.get("local"):
+            path = local_input(rb["local"]) / rel
+            if not path.is_file():
+                raise WorkflowError(
+                    f"config persistence.sources.rolebench.local: {path} not found (expected "
+                    f"the RoleBench repository layout, {rel})"
+                )
+            return str(path)
+        return paths.PERSISTENCE_DOWNLOAD.format(
+            source="rolebench", commit=rb["revision"], file="__".join(Path(rel).parts)
+        )
+
+    return {
+        "role_specific": {r: where(ROLEBENCH_ROLE_SPECIFIC.format(role=r)) for r in roles},
+        "general": where(ROLEBENCH_GENERAL),
+    }
+
+
+def persistence_input_files():
+    out = {}
+    for source, (_, files) in PERSISTENCE_FILES.items():
+        for name in files:
+            out[name] = persistence_source_file(source, name)
+    return out
+
+
+def persistence_checks():
+    return [
+        {"name": name, "manifest": persistence_manifest(source), "path": upstream}
+        for source, (_, files) in PERSISTENCE_FILES.items()
+        for name, upstream in files.items()
+    ]
+
+
+def rolebench_inputs():
+    rb = rolebench_files()
+    if not rb:
+        return []
+    return [*rb["role_specific"].values(), rb["general"]]
+
+
+def persistence_download_url(wildcards):
+    if wildcards.source == "rolebench":
+        rel = Path(*wildcards.file.split("__")).as_posix()
+        # role names hold spaces ("HAL 9000"): quote the path part of the URL
+        return PP_SOURCES["rolebench"]["url"].format(
+            revision=wildcards.commit, path=urllib.parse.quote(rel)
+        )
+    entry = PP_SOURCES[wildcards.source]
+    upstream = next(
+        p for p in PERSISTENCE_FILES[wildcards.source][1].values() if Path(p).name == wildcards.file
+    )
+    return entry["url"].format(commit=wildcards.commit, path=upstream)
+
+
+# --- Persistent Personas --- (issue #5) judge jobs per judge x model, IFBench verifiers per
+# model, and the ratings table every statistic and figure of the study reads.
+def persistence_judge_spec(w):
+    pp = config["persistence"]
+    return as_json(
+        {
+            "judge": w.judge,
+            "model": w.model,
+            "max_input_tokens": pp["judge_max_input_tokens"],
+            "sampling": pp["sampling"]["judge"],
+            "models": registry_subset(w.judge),
+            "cache_dir": config["cache_dir"],
+        }
+    )
+
+
+def persistence_judge_path(template, stage):
+    return template.format(judge="{judge}", model="{model}", stage=stage)
+
+
+def persistence_rating_inputs():
+    pp = config["persistence"]
+    judgments = [
+        persistence_judge_path(paths.PERSISTENCE_JUDGMENTS, stage).format(judge=pp["judge"], model=m)
+        for m in pp["models"]
+        for stage in paths.PERSISTENCE_JUDGE_STAGES
+    ]
+    ifbench = (
+        [paths.PERSISTENCE_IFBENCH.format(model=m) for m in pp["models"]]
+        if "ifbench" in pp["datasets"]
+        else []
+    )
+    return {"judgments": judgments, "ifbench": ifbench}
+
+
+def persistence_targets():
+    """Part A's targets (the ratings table); statistics and figures add theirs."""
+    return [paths.PERSISTENCE_RATINGS, paths.PERSISTENCE_FAILURE_REPORT]
+
+
+# --- Persistent Personas --- statistics (issue #5 part B): from one ratings table (the workflow's
+# own, or config persistence.ratings_table) to 0-100 observations, bootstrap tables, MixedLM tables.
+PP_STATS = {"resamples": 1000, "bar_resamples": 5000, "seed": 42, "bfi_reverse_keying": False}
+
+PP_STATS.update(config["persistence"].get("statistics") or {})
+
+
+def persistence_ratings_table():
+    """A given ratings table replaces the generated one: then no model or judge job runs."""
+    return config["persistence"].get("ratings_table") or paths.PERSISTENCE_RATINGS
+
+
+def persistence_table_outputs(*names):
+    return {
+        f"{name}_{ext}": paths.persistence_table(name, ext)
+        for name in names
+        for ext in paths.PERSISTENCE_TABLES[name]
+    }
+
+
+def persistence_size_registry():
+    """family / size_class / params_b: the cost regressions' sizes. Of the study's models; of every
+    registered model when a given ratings table may name others."""
+    keep = ("family", "size_class", "params_b")
+    pp = config["persistence"]
+    names = config["models"] if pp.get("ratings_table") else pp["models"]
+    return {n: {k: config["models"][n].get(k) for k in keep} for n in names}
+
+
+# --- Persistent Personas --- figures (issue #5 part B): one job per figure, each rebuildable
+# alone: `snakemake results/persistence/figures/<name>.pdf`. A dataset without ratings gets a
+# "no data for <dataset>" panel and a footnote, never a failed job.
+def persistence_figure_inputs(wildcards):
+    sources = paths.PERSISTENCE_FIGURES[wildcards.name]
+    return {
+        "coverage": paths.PERSISTENCE_COVERAGE,
+        **{s: paths.persistence_figure_source(s) for s in sources},
+    }
+
+
+def persistence_analysis_targets():
+    """Part B's targets: every Persistent Personas table and figure."""
+    return [
+        *[paths.persistence_table(name, ext)
+          for name, exts in paths.PERSISTENCE_TABLES.items() for ext in exts],
+        *[paths.persistence_figure(name, ext)
+          for name in paths.PERSISTENCE_FIGURES for ext in ("pdf", "png")],
+    ]
