@@ -35,8 +35,12 @@ def test_chat_completions_from_a_real_llama_cpp_server(llama_server: str, tmp_pa
         assert response.finish_reason in ("stop", "length")
         assert response.latency_s > 0
     assert out[0].text != out[1].text
-    # Greedy decoding with a per-request seed: a fresh client (no cache) gets the same text.
-    again = open_engine("smollm2-served", registry_entry, None).generate(batch[::-1])
-    assert [r.text for r in again] == [r.text for r in out[::-1]]
     usage = engine.usage()
     assert usage["calls"] == 2 and usage["prompt_tokens"] == sum(r.prompt_tokens for r in out)
+    # A second job on the same cache gets the recorded answers without asking the server. (No
+    # claim that the server repeats itself: llama.cpp reuses the KV cache of the previous prompt,
+    # which changes the numerics, so even greedy output can differ between calls.)
+    rerun = open_engine("smollm2-served", registry_entry, tmp_path)
+    again = rerun.generate(batch[::-1])
+    assert [r.text for r in again] == [r.text for r in out[::-1]]
+    assert all(r.cached for r in again) and rerun.usage()["calls"] == 0

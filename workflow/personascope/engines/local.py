@@ -84,6 +84,10 @@ class LocalEngine(Engine):
                     f"{self.n_ctx} tokens (model {self.spec.name}); raise options.n_ctx"
                 )
             start = time.perf_counter()
+            # llama.cpp reuses the KV cache of the previous prompt's common prefix, which shifts
+            # the numerics enough to change even greedy output: start every call from scratch, so
+            # a response depends on its request alone, not on what ran before it.
+            self.llm.reset()
             out = self.llm.create_chat_completion(
                 messages=list(request.messages),
                 temperature=sampling.temperature,
