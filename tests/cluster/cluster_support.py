@@ -31,6 +31,7 @@ root_conftest = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(root_conftest)
 run_snakemake = root_conftest.run_snakemake
 write_config = root_conftest.write_config
+job_stats = root_conftest.job_stats
 SNAKEMAKE = root_conftest.SNAKEMAKE
 
 GPU_RESOURCES = {"gpus": 1, "gpu_model": "h100", "mem_mb": 2000, "cpus_per_task": 2, "runtime": 30}

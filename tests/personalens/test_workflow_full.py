@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import tarfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import PERSONALENS_ARCHIVE, run_snakemake, tiny_personalens_config, write_config
+from conftest import (
+    PERSONALENS_ARCHIVE,
+    job_stats,
+    run_snakemake,
+    tiny_personalens_config,
+    write_config,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -57,18 +62,6 @@ def full_config() -> dict:
     # one llama.cpp thread: on a busy 2-core machine its spinning thread barrier collapses
     config["models"] = {"smollm2-135m": {"options": {"n_threads": 1}}}
     return config
-
-
-def job_counts(log: str) -> dict[str, int]:
-    """Snakemake's `Job stats` table: rule -> jobs."""
-    block = log.split("Job stats:", 1)[1]
-    counts = {}
-    for line in block.splitlines()[3:]:
-        match = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
-        if not match:
-            break
-        counts[match.group(1)] = int(match.group(2))
-    return counts
 
 
 def release_counts() -> tuple[int, int, int]:
@@ -170,7 +163,7 @@ def test_every_table_and_figure_of_the_study(tmp_path: Path) -> None:
     proc = run_snakemake(
         tmp_path, "--cores", "1", "results/personalens/figures/turn_level.pdf", configfile=config
     )
-    assert job_counts(proc.stdout + proc.stderr) == {"personalens_figure": 1, "total": 1}
+    assert job_stats(proc.stdout + proc.stderr) == {"personalens_figure": 1, "total": 1}
     assert (results / "figures" / "turn_level.png").is_file()
 
 
@@ -190,7 +183,7 @@ def test_human_agreement_rule_runs_when_configured(tmp_path: Path) -> None:
     base["personalens"]["human_ratings"] = str(ratings)
     with_ratings = write_config(tmp_path / "ratings.yaml", base)
     dry = run_snakemake(tmp_path, "-n", configfile=with_ratings)
-    assert job_counts(dry.stdout + dry.stderr).get("personalens_agreement") == 1
+    assert job_stats(dry.stdout + dry.stderr).get("personalens_agreement") == 1
 
 
 def test_regeneration_on_the_local_model(tmp_path: Path) -> None:
@@ -206,7 +199,7 @@ def test_regeneration_on_the_local_model(tmp_path: Path) -> None:
     }
     path = write_config(tmp_path / "config.yaml", config)
     dry = run_snakemake(tmp_path, "-n", "results/personalens/data/sample.parquet", configfile=path)
-    assert job_counts(dry.stdout + dry.stderr).get("personalens_regenerate") == 1
+    assert job_stats(dry.stdout + dry.stderr).get("personalens_regenerate") == 1
     run_snakemake(
         tmp_path,
         "--cores",
