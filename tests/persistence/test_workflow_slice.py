@@ -1,7 +1,7 @@
 """The Persistent Personas slice through the real workflow: local model, Snakemake, Parquet.
 
-Gaston + the baseline, both dialogue types, 3 rounds, checkpoints 0 and 3, 2 items per dataset
-(RoleBench from a fixture written here), scored by the same local model as judge.
+Gaston + the baseline, persona-directed dialogues, 3 rounds, checkpoints 0 and 3, 2 items per
+dataset (RoleBench from a fixture written here), scored by the same local model as judge.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ write_rolebench = _load("pp_rolebench_fixture", HERE / "rolebench_fixture.py").w
 pytestmark = pytest.mark.workflow
 
 ROUNDS = 3
+# One dialogue type keeps this test to minutes; the embedded default (both types) runs in full in
+# tests/cluster/test_cluster_default.py.
+TYPES = ["persona_directed"]
 
 
 def absolute_locals(node: object) -> object:
@@ -69,7 +72,7 @@ def slice_config(rolebench: Path) -> dict:
             "models": ["smollm2-135m"],
             "judge": "smollm2-135m",
             "roles": ["Gaston", "empty"],
-            "dialogue_types": ["persona_directed", "goal_oriented"],
+            "dialogue_types": TYPES,
             "orders": ["original"],
             "rounds": ROUNDS,
             "checkpoints": [0, ROUNDS],
@@ -97,7 +100,7 @@ def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data:
     res = tmp_path / "results" / "persistence"
 
     dialogues = read_parquet(res / "dialogues" / "smollm2-135m.parquet")
-    assert len(dialogues) == 2 * 2 * ROUNDS
+    assert len(dialogues) == 2 * len(TYPES) * ROUNDS
     assert set(dialogues.end_reason) == {"script_exhausted"}
     first = dialogues[(dialogues.dialogue_type == "persona_directed") & (dialogues["round"] == 1)]
     users = dict(zip(first.role, first.user, strict=True))
@@ -118,7 +121,7 @@ def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data:
         "rolebench_role_specific",
         "rolebench_general",
     }
-    assert len(responses) + len(overflow) == sum(per_role.values()) * 2 * 2
+    assert len(responses) + len(overflow) == sum(per_role.values()) * 2 * len(TYPES)
     at_k = responses[responses["round"] == ROUNDS].merge(
         dialogues[dialogues["round"] == ROUNDS][["role", "dialogue_type", "prefix_tokens"]],
         on=["role", "dialogue_type"],

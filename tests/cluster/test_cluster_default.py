@@ -1,0 +1,172 @@
+"""The embedded default (config/config.yaml) through `--profile slurm` on the real single-node
+SLURM cluster, then locally with `--cores 2`: every job a completed SLURM job, every result equal.
+
+The SLURM run computes every model call into its own, empty call cache. The local run reads that
+cache: it must find every request it makes there (no model call of its own, so the SLURM jobs
+sent byte-identical requests) and must write the same tables and figures. Recomputing the whole
+default locally with a second cache would double this test's quarter of an hour;
+test_cluster_slurm.py compares independently computed SLURM and local runs on a smaller slice.
+
+Containers: the profile runs every job under Apptainer, which cannot be installed here, so the
+`apptainer` on PATH is the STAND-IN from tests/cluster/standin (records its call, runs the job on
+the host). SLURM itself is real: sbatch, slurmctld, slurmd, job-completion records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cluster_support import (
+    PROFILE,
+    absolute_local_paths,
+    comparable,
+    job_stats,
+    result_tables,
+    run_snakemake,
+    standin_calls,
+    standin_env,
+    start_slurm,
+    write_config,
+)
+
+pytestmark = pytest.mark.workflow
+
+SLURM_STATE = Path(os.environ.get("PERSONASCOPE_SLURM_DIR", "/tmp/personascope-slurm"))
+MODEL_RULES = {
+    "personalens_dialogues",
+    "personalens_judge",
+    "persistence_dialogues",
+    "persistence_conditioned",
+    "persistence_judge_dialogues",
+    "persistence_judge_conditioned",
+}
+
+
+@pytest.fixture(scope="module")
+def slurm() -> Iterator[dict[str, str]]:
+    yield from start_slurm(SLURM_STATE)
+
+
+def submitted_rules(log: str) -> dict[str, str]:
+    """SLURM job id -> rule, from the submit host's log ("rule X: ... jobid: N" blocks, then
+    "Job N has been submitted with SLURM jobid M")."""
+    rule_of_job: dict[str, str] = {}
+    rule = None
+    for line in log.splitlines():
+        if match := re.match(r"(?:local)?rule (\w+):", line):
+            rule = match.group(1)
+        elif (match := re.match(r"\s+jobid: (\d+)", line)) and rule:
+            rule_of_job[match.group(1)] = rule
+            rule = None
+    return {
+        slurm_id: rule_of_job[job]
+        for job, slurm_id in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log)
+    }
+
+
+def completion_records(workdir: Path) -> dict[str, dict[str, str]]:
+    """slurmctld's job-completion log (jobcomp/filetxt): the jobs that ran in `workdir`."""
+    records = {}
+    for line in (SLURM_STATE / "jobcomp.log").read_text(encoding="utf-8").splitlines():
+        fields = dict(re.findall(r"(\w+)=(\S*)", line))
+        if fields.get("WorkDir") == str(workdir):
+            records[fields["JobId"]] = fields
+    return records
+
+
+def usage_records(workdir: Path) -> dict[str, list[dict]]:
+    """Every model job's usage summary (calls made, cache hits), by path."""
+    return {
+        str(path.relative_to(workdir)): json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((workdir / "results").rglob("*usage.json"))
+    }
+
+
+def cache_files(cache: Path) -> dict[str, int]:
+    return {str(p.relative_to(cache)): p.stat().st_mtime_ns for p in cache.rglob("*.json")}
+
+
+def figures(workdir: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(workdir))
+        for p in (workdir / "results").rglob("*")
+        if p.suffix in {".pdf", ".png"} and "/figures/" in str(p)
+    )
+
+
+def test_embedded_default_through_slurm_equals_local_run(
+    slurm: dict[str, str], tmp_path: Path, shared_data: Path
+) -> None:
+    # Only `local:` inputs made absolute (the default names them relative to the checkout).
+    config = write_config(tmp_path / "inputs.yaml", absolute_local_paths())
+    slurm_dir, local_dir = tmp_path / "on-slurm", tmp_path / "local"
+    env = {**standin_env(tmp_path), **slurm}
+    proc = run_snakemake(
+        slurm_dir,
+        "--profile",
+        str(PROFILE),
+        # No slurmdbd here: job states from squeue, first checked after 2 s, not the profile's 40.
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+        configfile=config,
+        env=env,
+        timeout=3600,
+    )
+    log = proc.stdout + proc.stderr
+
+    # Every job of the default's DAG but the target-only `all` went through sbatch...
+    stats = job_stats(log)
+    submitted = submitted_rules(log)
+    assert len(submitted) == stats["total"] - 1, log[-4000:]
+    assert sorted(set(submitted.values())) == sorted(r for r in stats if r not in {"all", "total"})
+    # ...and SLURM records each as completed on this run's working directory, model jobs with the
+    # two CPUs llama.cpp's threads get, everything on the CPU partition (no GPU model here).
+    records = completion_records(slurm_dir)
+    assert sorted(records) == sorted(submitted), (sorted(records), sorted(submitted))
+    for slurm_id, record in records.items():
+        rule = submitted[slurm_id]
+        assert record["JobState"] == "COMPLETED" and record["ExitCode"] == "0:0", (rule, record)
+        assert record["Partition"] == "cpu", (rule, record)
+        assert record["ProcCnt"] == ("2" if rule in MODEL_RULES else "1"), (rule, record)
+    assert set(submitted.values()) >= MODEL_RULES
+
+    # Inside each SLURM job, Snakemake ran the step in the analysis image (stand-in records).
+    calls = [c for c in standin_calls(env) if c["command"][:1] != ["--version"]]
+    steps = [c for c in calls if any("-m personascope " in part for part in c["command"])]
+    assert len(steps) == len(submitted)
+    assert all(c["image"].endswith("personascope-cpu.sif") for c in steps)
+
+    # The SLURM jobs made the model calls; their answers are in the run's own cache.
+    slurm_usage = usage_records(slurm_dir)
+    assert len(slurm_usage) == 8, sorted(slurm_usage)
+    for name, models in slurm_usage.items():
+        assert sum(m["calls"] for m in models) > 0, (name, models)
+    cache = slurm_dir / "results" / "cache" / "calls"
+    before = cache_files(cache)
+    assert before
+
+    # The local run on that cache: every request is already there, nothing is called or added.
+    run_snakemake(local_dir, "--cores", "2", "--config", f"cache_dir={cache}", configfile=config)
+    local_usage = usage_records(local_dir)
+    assert sorted(local_usage) == sorted(slurm_usage)
+    for name, models in local_usage.items():
+        assert sum(m["calls"] for m in models) == 0, (name, models)
+        assert sum(m["cache_hits"] for m in models) > 0, (name, models)
+    assert cache_files(cache) == before
+
+    # Same results, table for table (timing columns aside), and the same figures.
+    local, remote = result_tables(local_dir), result_tables(slurm_dir)
+    assert any("/personalens/tables/" in n for n in local)
+    assert any("/persistence/tables/" in n for n in local)
+    assert sorted(local) == sorted(remote)
+    for name in local:
+        pd.testing.assert_frame_equal(comparable(remote[name]), comparable(local[name]), obj=name)
+    assert figures(local_dir) and figures(local_dir) == figures(slurm_dir)
