@@ -1,6 +1,6 @@
 """The Persistent Personas slice through the real workflow: local model, Snakemake, Parquet.
 
-Gaston + the baseline, persona-directed dialogues, 3 rounds, checkpoints 0 and 3, 2 items per
+Gaston + the baseline, persona-directed dialogues, 2 rounds, checkpoints 0 and 2, 2 items per
 dataset (RoleBench from a fixture written here), scored by the same local model as judge.
 """
 
@@ -34,7 +34,7 @@ write_rolebench = _load("pp_rolebench_fixture", HERE / "rolebench_fixture.py").w
 
 pytestmark = pytest.mark.workflow
 
-ROUNDS = 3
+ROUNDS = 2
 # One dialogue type keeps this test to minutes; the embedded default (both types) runs in full in
 # tests/cluster/test_cluster_default.py.
 TYPES = ["persona_directed"]
