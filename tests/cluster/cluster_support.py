@@ -154,6 +154,32 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# The test cluster has no slurmdbd: job states come from squeue (MinJobAge=600 keeps finished jobs
+# visible), first checked after 2 s instead of the profile's 40.
+TEST_CLUSTER_ARGS = (
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+)
+
+
+def run_through_profile(
+    workdir: Path, *targets: str, configfile: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run the workflow with the repository's `slurm` profile on the test cluster."""
+    return run_snakemake(
+        workdir,
+        "--profile",
+        str(PROFILE),
+        *TEST_CLUSTER_ARGS,
+        *targets,
+        configfile=configfile,
+        env=env,
+        timeout=timeout,
+    )
+
+
 def slurm_env(state: Path) -> dict[str, str]:
     return {"PERSONASCOPE_SLURM_DIR": str(state), "SLURM_CONF": "/etc/slurm/slurm.conf"}
 

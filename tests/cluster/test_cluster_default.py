@@ -23,12 +23,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cluster_support import (
-    PROFILE,
     absolute_local_paths,
     comparable,
     job_stats,
     result_tables,
     run_snakemake,
+    run_through_profile,
     standin_calls,
     standin_env,
     start_slurm,
@@ -107,19 +107,7 @@ def test_embedded_default_through_slurm_equals_local_run(
     config = write_config(tmp_path / "inputs.yaml", absolute_local_paths())
     slurm_dir, local_dir = tmp_path / "on-slurm", tmp_path / "local"
     env = {**standin_env(tmp_path), **slurm}
-    proc = run_snakemake(
-        slurm_dir,
-        "--profile",
-        str(PROFILE),
-        # No slurmdbd here: job states from squeue, first checked after 2 s, not the profile's 40.
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "2",
-        configfile=config,
-        env=env,
-        timeout=3600,
-    )
+    proc = run_through_profile(slurm_dir, configfile=config, env=env, timeout=3600)
     log = proc.stdout + proc.stderr
 
     # Every job of the default's DAG but the target-only `all` went through sbatch...

@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cluster_support import (
-    PROFILE,
     calls_running,
     cluster_config,
     comparable,
     result_tables,
     run_snakemake,
+    run_through_profile,
     standin_calls,
     standin_env,
     start_slurm,
@@ -75,21 +75,7 @@ def test_workflow_through_slurm_profile_equals_local_run(
     run_snakemake(local_dir, "--cores", "2", *TARGETS, configfile=config)
 
     env = {**standin_env(tmp_path), **slurm}
-    proc = run_snakemake(
-        slurm_dir,
-        "--profile",
-        str(PROFILE),
-        # The test cluster has no slurmdbd: job states from squeue (MinJobAge=600 keeps finished
-        # jobs visible), checked every few seconds instead of the profile's 40.
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "2",
-        *TARGETS,
-        configfile=config,
-        env=env,
-        timeout=1500,
-    )
+    proc = run_through_profile(slurm_dir, *TARGETS, configfile=config, env=env, timeout=1500)
     log = proc.stdout + proc.stderr
 
     # Every job except the target-only `all` went through sbatch.
