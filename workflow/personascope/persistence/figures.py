@@ -154,11 +154,7 @@ def metric_grid(
                 no_data(ax, metric, "nothing to pair for\n{what}")
             else:
                 ax.grid(True, linewidth=0.3)
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], metrics)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+    _finish(plt, fig, axes, tables["coverage"], metrics, pdf, png)
 
 
 def _legend(fig: Any, axes: Any) -> None:
@@ -175,6 +171,23 @@ def _legend(fig: Any, axes: Any) -> None:
             bbox_to_anchor=(0.5, 1.0),
             frameon=False,
         )
+
+
+def _finish(
+    plt: Any,
+    fig: Any,
+    axes: Any,
+    coverage: dict[str, Any],
+    shown: tuple[str, ...] | list[str],
+    pdf: Path,
+    png: Path,
+) -> None:
+    """Every figure ends alike: one shared legend, the absent-data footnote, PDF and PNG."""
+    _legend(fig, axes)
+    footnote(fig, coverage, shown)
+    fig.tight_layout()
+    save_figure(fig, pdf, png)
+    plt.close(fig)
 
 
 def cost_bars(tables: dict[str, Any], key: str, what: str, pdf: Path, png: Path) -> None:
@@ -215,11 +228,26 @@ def cost_bars(tables: dict[str, Any], key: str, what: str, pdf: Path, png: Path)
         ax.set_ylabel(f"{what} (Δ points)")
     for ax in np.ravel(axes)[len(metrics) :]:
         ax.axis("off")
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], METRIC_ORDER)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+    _finish(plt, fig, axes, tables["coverage"], METRIC_ORDER, pdf, png)
+
+
+def _rows_by_metric(
+    plt: Any, rows: list[str], draw: Callable[[Any, str, str], None]
+) -> tuple[Any, Any]:
+    """A grid of rows (models, roles) x metrics; `draw(ax, row, metric)` fills one panel."""
+    metrics = list(METRIC_ORDER)
+    fig, axes = plt.subplots(
+        len(rows), len(metrics), figsize=(2.2 * len(metrics), 1.9 * len(rows)), squeeze=False
+    )
+    for i, row in enumerate(rows):
+        for j, metric in enumerate(metrics):
+            ax = axes[i][j]
+            draw(ax, row, metric)
+            if i == 0:
+                ax.set_title(title(metric), fontsize=6)
+            if j == 0:
+                ax.set_ylabel(row, fontsize=7)
+    return fig, axes
 
 
 def model_grid(tables: dict[str, Any], pdf: Path, png: Path) -> None:
@@ -227,25 +255,14 @@ def model_grid(tables: dict[str, Any], pdf: Path, png: Path) -> None:
     plt = _plt()
     means: pd.DataFrame = tables["means"]
     models = sorted(m for m in means["model"].unique() if m != "all") or ["all"]
-    metrics = list(METRIC_ORDER)
-    fig, axes = plt.subplots(
-        len(models), len(metrics), figsize=(2.2 * len(metrics), 1.9 * len(models)), squeeze=False
-    )
-    for i, model in enumerate(models):
-        for j, metric in enumerate(metrics):
-            ax = axes[i][j]
-            if not levels_panel(ax, means, metric, model):
-                no_data(ax, metric)
-            ax.set_xlabel("")
-            if i == 0:
-                ax.set_title(title(metric), fontsize=6)
-            if j == 0:
-                ax.set_ylabel(model, fontsize=7)
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], METRIC_ORDER)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+
+    def draw(ax: Any, model: str, metric: str) -> None:
+        if not levels_panel(ax, means, metric, model):
+            no_data(ax, metric)
+        ax.set_xlabel("")
+
+    fig, axes = _rows_by_metric(plt, models, draw)
+    _finish(plt, fig, axes, tables["coverage"], METRIC_ORDER, pdf, png)
 
 
 def persona_grid(tables: dict[str, Any], pdf: Path, png: Path) -> None:
@@ -255,38 +272,27 @@ def persona_grid(tables: dict[str, Any], pdf: Path, png: Path) -> None:
     roles = sorted(r for r in obs["role"].unique() if r != BASELINE)
     roles = [*roles, BASELINE] if BASELINE in set(obs["role"]) else roles
     roles = roles or ["(none)"]
-    metrics = list(METRIC_ORDER)
-    fig, axes = plt.subplots(
-        len(roles), len(metrics), figsize=(2.2 * len(metrics), 1.9 * len(roles)), squeeze=False
-    )
-    for i, role in enumerate(roles):
-        for j, metric in enumerate(metrics):
-            ax = axes[i][j]
-            sub = obs[(obs["role"] == role) & (obs["metric"] == metric)]
-            if sub.empty:
-                no_data(ax, metric)
-            else:
-                for dtype, cell in sub.groupby("dialogue_type"):
-                    mean = cell.groupby("round")["value"].mean()
-                    style = TYPE_STYLE[dtype]
-                    ax.plot(
-                        mean.index,
-                        mean.to_numpy(),
-                        color=style["color"],
-                        marker=style["marker"],
-                        markersize=3,
-                        label=style["label"],
-                    )
-                ax.grid(True, linewidth=0.3)
-            if i == 0:
-                ax.set_title(title(metric), fontsize=6)
-            if j == 0:
-                ax.set_ylabel(role, fontsize=7)
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], METRIC_ORDER)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+
+    def draw(ax: Any, role: str, metric: str) -> None:
+        sub = obs[(obs["role"] == role) & (obs["metric"] == metric)]
+        if sub.empty:
+            no_data(ax, metric)
+            return
+        for dtype, cell in sub.groupby("dialogue_type"):
+            mean = cell.groupby("round")["value"].mean()
+            style = TYPE_STYLE[dtype]
+            ax.plot(
+                mean.index,
+                mean.to_numpy(),
+                color=style["color"],
+                marker=style["marker"],
+                markersize=3,
+                label=style["label"],
+            )
+        ax.grid(True, linewidth=0.3)
+
+    fig, axes = _rows_by_metric(plt, roles, draw)
+    _finish(plt, fig, axes, tables["coverage"], METRIC_ORDER, pdf, png)
 
 
 def coefficient_plot(tables: dict[str, Any], pdf: Path, png: Path) -> None:
@@ -334,11 +340,7 @@ def coefficient_plot(tables: dict[str, Any], pdf: Path, png: Path) -> None:
             ax.axvline(0, color="black", linewidth=0.6, linestyle=":")
             ax.set_yticks(range(len(labels)), labels, fontsize=6)
             ax.set_xlabel(label)
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], METRIC_ORDER)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+    _finish(plt, fig, axes, tables["coverage"], METRIC_ORDER, pdf, png)
 
 
 def tokens_plot(tables: dict[str, Any], pdf: Path, png: Path) -> None:
@@ -381,11 +383,7 @@ def tokens_plot(tables: dict[str, Any], pdf: Path, png: Path) -> None:
         ax.grid(True, linewidth=0.3)
     for ax in np.ravel(axes)[len(metrics) :]:
         ax.axis("off")
-    _legend(fig, axes)
-    footnote(fig, tables["coverage"], METRIC_ORDER)
-    fig.tight_layout()
-    save_figure(fig, pdf, png)
-    plt.close(fig)
+    _finish(plt, fig, axes, tables["coverage"], METRIC_ORDER, pdf, png)
 
 
 # --- the figure list: name -> (tables it reads, how to draw it) ----------------------------------
