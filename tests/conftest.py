@@ -55,6 +55,30 @@ def run_snakemake(
     return proc
 
 
+def absolute_local_paths() -> dict[str, Any]:
+    """config.yaml's `local:` input paths are relative to the repository (where a user runs
+    Snakemake); a test runs elsewhere, so point every one at the shared data absolutely."""
+
+    def walk(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return None
+        out = {}
+        for key, value in node.items():
+            if key == "local" and isinstance(value, str) and not Path(value).is_absolute():
+                rel = Path(value)
+                parts = rel.parts
+                if parts[:3] == ("..", "shared", "data"):
+                    out[key] = str(SHARED_DATA.joinpath(*parts[3:]))
+                else:
+                    out[key] = str((REPO / rel).resolve())
+            elif (sub := walk(value)) is not None:
+                out[key] = sub
+        return out or None
+
+    base = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    return walk(base) or {}
+
+
 def job_stats(log: str) -> dict[str, int]:
     """Snakemake's `Job stats` table in a run's log: rule -> jobs, and "total"."""
     block = log.split("Job stats:", 1)[1]

@@ -32,6 +32,7 @@ _spec.loader.exec_module(root_conftest)
 run_snakemake = root_conftest.run_snakemake
 write_config = root_conftest.write_config
 job_stats = root_conftest.job_stats
+absolute_local_paths = root_conftest.absolute_local_paths
 SNAKEMAKE = root_conftest.SNAKEMAKE
 
 GPU_RESOURCES = {"gpus": 1, "gpu_model": "h100", "mem_mb": 2000, "cpus_per_task": 2, "runtime": 30}
@@ -40,30 +41,6 @@ GPU_RESOURCES = {"gpus": 1, "gpu_model": "h100", "mem_mb": 2000, "cpus_per_task"
 def registry_entry(name: str) -> dict[str, Any]:
     models = yaml.safe_load((REPO / "config" / "models.yaml").read_text(encoding="utf-8"))
     return copy.deepcopy(models["models"][name])
-
-
-def absolute_local_paths() -> dict[str, Any]:
-    """config.yaml's `local:` input paths are relative to the repository (where a user runs
-    Snakemake); a test runs elsewhere, so point every one at the shared data absolutely."""
-
-    def walk(node: Any) -> Any:
-        if not isinstance(node, dict):
-            return None
-        out = {}
-        for key, value in node.items():
-            if key == "local" and isinstance(value, str) and not Path(value).is_absolute():
-                rel = Path(value)
-                parts = rel.parts
-                if parts[:3] == ("..", "shared", "data"):
-                    out[key] = str(root_conftest.SHARED_DATA.joinpath(*parts[3:]))
-                else:
-                    out[key] = str((REPO / rel).resolve())
-            elif (sub := walk(value)) is not None:
-                out[key] = sub
-        return out or None
-
-    base = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    return walk(base) or {}
 
 
 def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

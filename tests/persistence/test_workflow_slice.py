@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from personascope.io import read_parquet
 
 HERE = Path(__file__).resolve().parent
@@ -25,8 +24,9 @@ def _load(name: str, path: Path):  # by path: a plain import may find another fo
 
 
 _root = _load("pp_root_conftest", HERE.parent / "conftest.py")
-SHARED_DATA, run_snakemake, write_config = (
+SHARED_DATA, absolute_local_paths, run_snakemake, write_config = (
     _root.SHARED_DATA,
+    _root.absolute_local_paths,
     _root.run_snakemake,
     _root.write_config,
 )
@@ -40,23 +40,6 @@ ROUNDS = 2
 TYPES = ["persona_directed"]
 
 
-def absolute_locals(node: object) -> object:
-    """config.yaml's `local:` paths are relative to the checkout; a test runs elsewhere."""
-    if not isinstance(node, dict):
-        return None
-    out = {}
-    for key, value in node.items():
-        if key == "local" and isinstance(value, str) and not Path(value).is_absolute():
-            parts = Path(value).parts
-            if parts[:3] == ("..", "shared", "data"):
-                out[key] = str(SHARED_DATA.joinpath(*parts[3:]))
-            else:
-                out[key] = str((HERE.parents[1] / value).resolve())
-        elif (sub := absolute_locals(value)) is not None:
-            out[key] = sub
-    return out or None
-
-
 def slice_config(rolebench: Path) -> dict:
     local = {
         "persistent_personas": "persistent-personas",
@@ -64,9 +47,8 @@ def slice_config(rolebench: Path) -> dict:
         "ifbench": "ifbench",
         "xstest": "xstest",
     }
-    base = yaml.safe_load((HERE.parents[1] / "config" / "config.yaml").read_text("utf-8"))
     return {
-        **(absolute_locals(base) or {}),
+        **absolute_local_paths(),
         "cache_dir": "cache",
         "persistence": {
             "models": ["smollm2-135m"],
