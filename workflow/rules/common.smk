@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shlex
 import sys
 
 from snakemake.exceptions import WorkflowError
@@ -63,6 +64,39 @@ PYTHON = "python" if IN_CONTAINER else sys.executable
 # Threads of a job that runs a model on the CPU (llama.cpp): all the cores the embedded default has,
 # so model jobs run one after another at full speed instead of side by side oversubscribed.
 MODEL_JOB_THREADS = 2
+
+
+def _io_args(wildcards, input, output):
+    """`-i NAME PATH... -o NAME PATH...` from the job's own named input/output: a rule names its
+    files once, in its `input:`/`output:`, and the step receives exactly those names."""
+    parts = []
+    for flag, files in (("-i", input), ("-o", output)):
+        for name, value in files.items():
+            values = value if isinstance(value, list) else [value]
+            parts.append(" ".join([flag, name, *(shlex.quote(str(v)) for v in values)]))
+    return " ".join(parts)
+
+
+def step_params(spec=None):
+    """`params:` of a rule that runs a step: the derived file arguments and the step's JSON
+    parameters (`spec`: a dict, or a function of the wildcards returning one)."""
+
+    def as_spec(wildcards):
+        value = spec(wildcards) if callable(spec) else spec
+        return as_json(value or {})
+
+    return {"io": _io_args, "spec": as_spec}
+
+
+def run_step(name):
+    """Shell command of a rule whose `params:` are `**step_params(...)`: the package step `name`
+    (`<study>.<stage>.<function>`, see personascope/steps.py) on the rule's own files."""
+    # The job's thread budget reaches the engines (llama.cpp's n_threads): oversubscribed CPU
+    # threads slow llama.cpp down many times over.
+    return (
+        f"PERSONASCOPE_THREADS={{threads}} {PYTHON} -m personascope {name} {{params.io}} "
+        "-p {params.spec:q} > {log:q} 2>&1"
+    )
 
 
 def step(name, inputs=(), outputs=(), params=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from ..errors import EngineError
 
 REDACTED = "[REDACTED]"
 
@@ -65,7 +66,7 @@ def key_from_env(var: str, *, model: str, engine: str, required: bool = True) ->
     return value
 
 
-class EngineCallError(RuntimeError):
+class EngineCallError(EngineError):
     """A call that failed for good; its message is scrubbed of keys."""
 
     def __init__(self, message: str) -> None:

@@ -24,9 +24,10 @@ from .keys import key_from_env
 from .local import derived_seed
 from .pool import run_bounded
 from .ratelimit import RateLimiter
+from ..errors import EngineError
 
 
-class MalformedResponse(RuntimeError):
+class MalformedResponse(EngineError):
     """A 200 answer that does not hold a chat completion."""
 
 

@@ -23,11 +23,12 @@ from pathlib import Path
 
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, request_key
 from .cache import CallCache
+from ..errors import ReplayMissError
 
 LIVE_ENGINES = ("local", "openai", "anthropic", "vllm")
 
 
-class ReplayMiss(LookupError):
+class ReplayMiss(ReplayMissError):
     """A request with no recorded answer."""
 
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from ..io import write_parquet
 from .prompts import (
+from ..errors import InputDataError
     BASELINE,
     GOAL_ORIENTED,
     ORIGINAL,
@@ -71,7 +72,7 @@ ITEMS_SCHEMA = pa.schema(
 LABELS_SCHEMA = pa.schema([("role", pa.string()), ("trait", pa.string()), ("score", pa.float64())])
 
 
-class InputError(ValueError):
+class InputError(InputDataError):
     pass
 
 

@@ -26,6 +26,7 @@ import statsmodels.formula.api as smf
 
 from ..io import read_parquet, write_csv, write_latex
 from .statistics import (
+from ..errors import ConfigError
     BASELINE,
     METRIC_ORDER,
     absent_note,
@@ -181,7 +182,7 @@ def _order(frame: pd.DataFrame) -> pd.DataFrame:
 # --- cost regressions across models -------------------------------------------------------------
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigError):
     pass
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..io import read_parquet, write_csv, write_json, write_latex, write_parquet
 from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
+from ..errors import InputDataError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ OBS_COLUMNS = [
 ]
 
 
-class RatingsTableError(ValueError):
+class RatingsTableError(InputDataError):
     """A ratings table that does not follow the documented format."""
 
 

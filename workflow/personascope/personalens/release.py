@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..io import write_parquet
+from ..errors import InputDataError
 
 DEMOGRAPHICS = [
     "age",
@@ -41,7 +42,7 @@ SITUATION_FIELDS = {
 DATA_PREFIXES = ("data/", "res/schema.json")
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(InputDataError, RuntimeError):
     """The archive is missing, incomplete or does not match the committed checksums."""
 
 
