@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from ..errors import InputDataError
 from ..io import write_parquet
 from .prompts import (
-from ..errors import InputDataError
     BASELINE,
     GOAL_ORIENTED,
     ORIGINAL,

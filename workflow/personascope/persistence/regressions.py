@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from ..errors import ConfigError
 from ..io import read_parquet, write_csv, write_latex
 from .statistics import (
-from ..errors import ConfigError
     BASELINE,
     METRIC_ORDER,
     absent_note,
