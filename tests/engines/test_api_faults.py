@@ -98,7 +98,9 @@ def test_anthropic_every_item_completes_through_faults(
     # The system prompt goes in `system=`, never as a message.
     assert all(e["body"]["system"] == "You are terse." for e in ok)
     assert all(m["role"] != "system" for e in ok for m in e["body"]["messages"])
-    assert "temperature" not in ok[0]["body"] and ok[0]["body"]["max_tokens"] == 32
+    # the sampling it is given: temperature always, top_p only below 1
+    body = ok[0]["body"]
+    assert (body["temperature"], body["max_tokens"]) == (0.0, 32) and "top_p" not in body
     assert sentinel_key not in everything_written(tmp_path, caplog)
     assert engine.usage()["prompt_tokens"] > 0
 
@@ -248,13 +250,19 @@ def test_sigkill_mid_batch_resumes_without_repeating_finished_calls(
     assert len(list(cache.glob("??/*.json"))) == 8
 
 
-def test_anthropic_sampling_is_sent_raw_when_asked(tmp_path: Path, sentinel_key: str) -> None:
+def test_anthropic_sends_the_sampling_it_is_given(tmp_path: Path, sentinel_key: str) -> None:
     with FakeAPIServer() as server:
-        engine = open_engine("claude", anthropic_entry(server, send_sampling=True), None)
+        engine = open_engine("claude", anthropic_entry(server), None)
         request = ChatRequest.of(
             [{"role": "user", "content": "hi"}], Sampling(temperature=0.3, top_p=0.8, stop=("X",))
         )
         engine.generate([request])
-    body = server.calls("ok")[0]["body"]
-    assert (body["temperature"], body["top_p"], body["stop_sequences"]) == (0.3, 0.8, ["X"])
-    assert "system" not in body
+        only = open_engine("claude-t", anthropic_entry(server, temperature_only=True), None)
+        only.generate([ChatRequest.of([{"role": "user", "content": "hi"}], request.sampling)])
+        default_top_p = ChatRequest.of([{"role": "user", "content": "ho"}], Sampling(0.0))
+        engine.generate([default_top_p])
+    first, second, third = (c["body"] for c in server.calls("ok"))
+    assert (first["temperature"], first["top_p"], first["stop_sequences"]) == (0.3, 0.8, ["X"])
+    assert "system" not in first
+    assert second["temperature"] == 0.3 and "top_p" not in second
+    assert third["temperature"] == 0.0 and "top_p" not in third

@@ -13,11 +13,12 @@ Registry options:
                    within 24 h), for large judge jobs; a killed job resumes its open batches
   batch_min_size   smaller batches go through the ordinary API (default 1)
   batch_poll_s     seconds between status polls (default 30)
-  send_sampling    send temperature (and top_p below 1) as raw body fields (default false):
-                   current SDKs and models take neither; older models (the papers') did
+  temperature_only never send top_p, only temperature (default false): for models that refuse
+                   the two together; the protocol sheet records it
 
 Anthropic has no sampling seed: sampled output is not reproducible, recorded output is (replay).
-Without `send_sampling`, only max_tokens and stop sequences of the study's sampling are sent.
+Every request sends the sampling it is given: temperature always, top_p when below 1 (the
+papers' Claude calls sent temperature only, which is what top_p 1 gives), max_tokens, stop.
 """
 
 from __future__ import annotations
@@ -110,12 +111,10 @@ class AnthropicEngine(Engine):
             params["system"] = system
         if sampling.stop:
             params["stop_sequences"] = list(sampling.stop)
-        if self.spec.options.get("send_sampling", False):
-            # Current SDKs no longer take temperature/top_p (recent models reject them); older
-            # models did, and their studies set them: opt in per model, sent as raw fields.
-            params["temperature"] = sampling.temperature
-            if sampling.top_p < 1.0:
-                params["top_p"] = sampling.top_p
+        # raw body fields, so an SDK without the parameters still sends what the study asked
+        params["temperature"] = sampling.temperature
+        if sampling.top_p < 1.0 and not self.spec.options.get("temperature_only", False):
+            params["top_p"] = sampling.top_p
         return params
 
     def call(self, request: ChatRequest) -> ChatResponse:
