@@ -12,8 +12,8 @@ configfile: Path(workflow.basedir) / "config" / "models.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/common_personalens.smk"
-include: "workflow/rules/common_persistence.smk"
+include: "workflow/rules/personalens/common.smk"
+include: "workflow/rules/persistence/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/conditioned.smk"
 include: "workflow/rules/dialogues.smk"

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 from personascope.io import read_parquet, write_parquet
 from personascope.persistence import ratings
-from personascope.persistence.ifbench_scores import SCORE_SCHEMA
+from personascope.persistence.ifbench import SCORE_SCHEMA
 from personascope.persistence.judge import JUDGMENT_SCHEMA
 
 

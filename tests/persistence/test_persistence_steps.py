@@ -14,7 +14,7 @@ from personascope.io import read_parquet, write_parquet
 from personascope.models import EngineSet
 from personascope.persistence import conditioned, judge, ratings
 from personascope.persistence.dialogues import DIALOGUE_SCHEMA
-from personascope.persistence.inputs import ITEMS_SCHEMA, ROLES_SCHEMA
+from personascope.persistence.data import ITEMS_SCHEMA, ROLES_SCHEMA
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("pp_scripted", HERE.parent / "scripted.py")
@@ -196,7 +196,7 @@ def test_overflowing_checkpoint_is_reported_in_the_step(tmp_path: Path, fake_eng
 
 def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines) -> None:
     from personascope.persistence import dialogues
-    from personascope.persistence.inputs import SCRIPTS_SCHEMA
+    from personascope.persistence.data import SCRIPTS_SCHEMA
 
     inp = write_inputs(tmp_path)
     scripts = [
@@ -240,7 +240,7 @@ def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines) -> None:
 def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: Path) -> None:
     import json
 
-    from personascope.persistence import ifbench_scores
+    from personascope.persistence import ifbench as ifbench_scores
     from personascope.persistence.conditioned import RESPONSE_SCHEMA
 
     test_set = shared_data / "ifbench" / "IFBench_test.jsonl"

@@ -18,9 +18,9 @@ from .errors import PersonascopeError
 from .steps import build_params, resolve
 
 STEPS: dict[str, str] = {
-    "personalens.release": "personascope.personalens.steps:release",
-    "personalens.sample": "personascope.personalens.steps:sample",
-    "personalens.dialogues": "personascope.personalens.simulate:run",
+    "personalens.release": "personascope.personalens.data:release",
+    "personalens.sample": "personascope.personalens.data:sample",
+    "personalens.dialogues": "personascope.personalens.dialogues:run",
     "personalens.judge": "personascope.personalens.judge:run",
     "personalens.datastats": "personascope.personalens.datastats:run",
     "personalens.regenerate": "personascope.personalens.regenerate:run",
@@ -29,12 +29,12 @@ STEPS: dict[str, str] = {
     "personalens.agreement": "personascope.personalens.results:run_agreement",
     "personalens.figure": "personascope.personalens.figures:run",
     # --- Persistent Personas ---
-    "persistence.inputs": "personascope.persistence.inputs:run",
+    "persistence.inputs": "personascope.persistence.data:run",
     "persistence.dialogues": "personascope.persistence.dialogues:run",
     "persistence.conditioned": "personascope.persistence.conditioned:run",
     "persistence.judge_dialogues": "personascope.persistence.judge:run_dialogues",
     "persistence.judge_conditioned": "personascope.persistence.judge:run_conditioned",
-    "persistence.ifbench": "personascope.persistence.ifbench_scores:run",
+    "persistence.ifbench": "personascope.persistence.ifbench:run",
     "persistence.ratings": "personascope.persistence.ratings:run",
     # Persistent Personas statistics and figures (issue #5 part B)
     "persistence.observations": "personascope.persistence.statistics:run_metrics",
