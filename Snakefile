@@ -11,15 +11,32 @@ configfile: Path(workflow.basedir) / "config" / "config.yaml"
 configfile: Path(workflow.basedir) / "config" / "models.yaml"
 
 
+# Wildcards of every study: one path segment each (shards are numbers).
+wildcard_constraints:
+    model=r"[^/]+",
+    setting=r"[^/]+",
+    shard=r"\d+",
+    judge=r"[^/]+",
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/personalens/common.smk"
 include: "workflow/rules/persistence/common.smk"
-include: "workflow/rules/data.smk"
-include: "workflow/rules/conditioned.smk"
-include: "workflow/rules/dialogues.smk"
-include: "workflow/rules/judge.smk"
-include: "workflow/rules/stats.smk"
-include: "workflow/rules/figures.smk"
+# One file per stage: results/<study>/<stage>/ is made by workflow/rules/<study>/<stage>.smk.
+include: "workflow/rules/personalens/data.smk"
+include: "workflow/rules/personalens/dialogues.smk"
+include: "workflow/rules/personalens/judge.smk"
+include: "workflow/rules/personalens/tables.smk"
+include: "workflow/rules/personalens/figures.smk"
+include: "workflow/rules/persistence/data.smk"
+include: "workflow/rules/persistence/dialogues.smk"
+include: "workflow/rules/persistence/conditioned.smk"
+include: "workflow/rules/persistence/judge.smk"
+include: "workflow/rules/persistence/ifbench.smk"
+include: "workflow/rules/persistence/ratings.smk"
+include: "workflow/rules/persistence/stats.smk"
+include: "workflow/rules/persistence/tables.smk"
+include: "workflow/rules/persistence/figures.smk"
 
 
 rule all:

@@ -11,6 +11,7 @@ import pytest
 import synthetic_ratings as syn
 from personascope import paths
 from personascope.persistence import figures, regressions, statistics
+from step_support import call_step
 
 
 def test_every_figure_target_has_a_drawer_and_known_sources() -> None:
@@ -97,10 +98,11 @@ def test_unknown_figure_name_is_an_error(tmp_path: Path) -> None:
     cov = tmp_path / "coverage.json"
     cov.write_text("{}")
     with pytest.raises(ValueError, match="unknown Persistent Personas figure 'nope'"):
-        figures.run(
+        call_step(
+            figures.figure,
             {"coverage": cov},
             {"pdf": tmp_path / "x.pdf", "png": tmp_path / "x.png"},
-            {"name": "nope"},
+            name="nope",
         )
 
 
@@ -110,9 +112,10 @@ def test_figure_reads_csv_tables(tables: dict[str, Any], tmp_path: Path) -> None
     tables["means"].to_csv(csv, index=False)
     cov = tmp_path / "coverage.json"
     cov.write_text(pd.Series(tables["coverage"]).to_json())
-    figures.run(
+    call_step(
+        figures.figure,
         {"coverage": cov, "means": csv},
         {"pdf": tmp_path / "f.pdf", "png": tmp_path / "f.png"},
-        {"name": "fidelity_vs_round"},
+        name="fidelity_vs_round",
     )
     assert (tmp_path / "f.pdf").stat().st_size > 1000

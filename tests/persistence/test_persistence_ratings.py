@@ -10,6 +10,7 @@ from personascope.io import read_parquet, write_parquet
 from personascope.persistence import ratings
 from personascope.persistence.ifbench import SCORE_SCHEMA
 from personascope.persistence.judge import JUDGMENT_SCHEMA
+from step_support import call_step
 
 
 def judgment(dataset: str, value: float | None, status: str = "ok", **kw) -> dict:
@@ -89,7 +90,7 @@ def test_ratings_from_judgments_and_ifbench(tmp_path: Path) -> None:
         scored,
     )
     out = {k: tmp_path / f"{k}.x" for k in ("ratings", "failures", "report")}
-    ratings.run({"judgments": judged, "ifbench": scored}, out, {})
+    call_step(ratings.collect, {"judgments": judged, "ifbench": scored}, out)
     table = read_parquet(out["ratings"])
     assert list(table.columns) == ratings.COLUMNS
     got = {(r.dataset, r.item): r.rating for r in table.itertuples()}

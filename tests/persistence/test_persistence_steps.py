@@ -13,8 +13,9 @@ from personascope.engines import CachedEngine
 from personascope.io import read_parquet, write_parquet
 from personascope.models import EngineSet
 from personascope.persistence import conditioned, judge, ratings
-from personascope.persistence.dialogues import DIALOGUE_SCHEMA
 from personascope.persistence.data import ITEMS_SCHEMA, ROLES_SCHEMA
+from personascope.persistence.dialogues import DIALOGUE_SCHEMA
+from step_support import call_step
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location("pp_scripted", HERE.parent / "scripted.py")
@@ -30,6 +31,17 @@ REGISTRY = {
         "options": {"n_ctx": 4096},
     }
 }
+
+
+def judge_params(tmp_path: Path, max_input_tokens: int) -> dict:
+    return {
+        "judge": "m",
+        "model": "m",
+        "max_input_tokens": max_input_tokens,
+        "sampling": {},
+        "models": REGISTRY,
+        "cache_dir": str(tmp_path / "cache"),
+    }
 
 
 def verdict(request) -> str:
@@ -134,16 +146,17 @@ def write_inputs(tmp: Path) -> dict[str, Path]:
 def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines) -> None:
     inp = write_inputs(tmp_path)
     out_c = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
-    conditioned.run(
+    call_step(
+        conditioned.respond,
         inp,
         out_c,
-        {
-            "model": "m",
-            "dialogue_types": ["goal_oriented"],
-            "checkpoints": [0, 2],
-            "models": REGISTRY,
-            "sampling": {"max_tokens": 16},
-        },
+        model="m",
+        dialogue_types=["goal_oriented"],
+        checkpoints=[0, 2],
+        context_tokens=None,
+        models=REGISTRY,
+        cache_dir=str(tmp_path / "cache"),
+        sampling={"max_tokens": 16},
     )
     responses = read_parquet(out_c["responses"])
     # Gaston: 4 items, empty: 2 (bfi, xstest) ; x 2 checkpoints
@@ -153,16 +166,17 @@ def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines) -> None:
     assert pd.isna(responses.reference[responses.dataset == "bfi"]).all()
 
     out_j = {k: tmp_path / f"j_{k}" for k in ("judgments", "usage")}
-    judge.run_conditioned(
+    call_step(
+        judge.conditioned,
         {"responses": out_c["responses"], "roles": inp["roles"]},
         out_j,
-        {"judge": "m", "model": "m", "models": REGISTRY, "max_input_tokens": 2048},
+        **judge_params(tmp_path, max_input_tokens=2048),
     )
     judged = read_parquet(out_j["judgments"])
     assert len(judged) == 12 and set(judged.status) == {"ok"}
 
     out_r = {k: tmp_path / f"r_{k}" for k in ("ratings", "failures", "report")}
-    ratings.run({"judgments": out_j["judgments"]}, out_r, {})
+    call_step(ratings.collect, {"judgments": out_j["judgments"]}, out_r)
     table = read_parquet(out_r["ratings"])
     wins = table[table.dataset == "rolebench_general"].set_index(["round", "item"]).rating
     # the judge always says "A": a win where the model's answer was A (even item), a loss else
@@ -176,16 +190,17 @@ def test_overflowing_checkpoint_is_reported_in_the_step(tmp_path: Path, fake_eng
     inp = write_inputs(tmp_path)
     small = {"m": {**REGISTRY["m"], "options": {"n_ctx": 80}}}
     out_c = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
-    conditioned.run(
+    call_step(
+        conditioned.respond,
         inp,
         out_c,
-        {
-            "model": "m",
-            "dialogue_types": ["goal_oriented"],
-            "checkpoints": [0, 2],
-            "models": small,
-            "sampling": {"max_tokens": 16},
-        },
+        model="m",
+        dialogue_types=["goal_oriented"],
+        checkpoints=[0, 2],
+        context_tokens=None,
+        models=small,
+        cache_dir=str(tmp_path / "cache"),
+        sampling={"max_tokens": 16},
     )
     over = read_parquet(out_c["overflow"])
     sent = read_parquet(out_c["responses"])
@@ -207,28 +222,30 @@ def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines) -> None:
     ]
     write_parquet(pa.Table.from_pylist(scripts, schema=SCRIPTS_SCHEMA), tmp_path / "s.parquet")
     out_d = {"dialogues": tmp_path / "dl.parquet", "usage": tmp_path / "dl.json"}
-    dialogues.run(
+    call_step(
+        dialogues.simulate,
         {"roles": inp["roles"], "scripts": tmp_path / "s.parquet"},
         out_d,
-        {
-            "model": "m",
-            "dialogue_types": ["persona_directed", "goal_oriented"],
-            "orders": ["original", "shuffled"],
-            "rounds": 2,
-            "models": REGISTRY,
-        },
+        model="m",
+        dialogue_types=["persona_directed", "goal_oriented"],
+        orders=["original", "shuffled"],
+        rounds=2,
+        sampling={},
+        models=REGISTRY,
+        cache_dir=str(tmp_path / "cache"),
     )
     dl = read_parquet(out_d["dialogues"])
     assert len(dl) == 2 * 2 * 2 * 2
     assert dl[dl.role == "empty"].user.str.endswith(" m").all()  # baseline: the model's name
     out_j = {k: tmp_path / f"jd_{k}" for k in ("judgments", "usage")}
-    judge.run_dialogues(
+    call_step(
+        judge.dialogues,
         {"dialogues": out_d["dialogues"], "roles": inp["roles"]},
         out_j,
-        {"judge": "m", "model": "m", "models": REGISTRY},
+        **judge_params(tmp_path, max_input_tokens=8192),
     )
     out_r = {k: tmp_path / f"rd_{k}" for k in ("ratings", "failures", "report")}
-    ratings.run({"judgments": out_j["judgments"]}, out_r, {})
+    call_step(ratings.collect, {"judgments": out_j["judgments"]}, out_r)
     table = read_parquet(out_r["ratings"])
     assert len(table) == len(dl) * 3
     assert set(table.dataset) == {"fidelity_knowledge", "fidelity_style", "fidelity_in_character"}
@@ -270,7 +287,7 @@ def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: 
     responses = tmp_path / "responses.parquet"
     write_parquet(pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA), responses)
     out = {"scores": tmp_path / "s.parquet", "report": tmp_path / "s.json"}
-    ifbench_scores.run({"responses": responses, "test_set": test_set}, out, {})
+    call_step(ifbench_scores.score, {"responses": responses, "test_set": test_set}, out)
     scores = read_parquet(out["scores"])
     assert len(scores) == 6
     assert all(
@@ -278,7 +295,7 @@ def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: 
         for a, b in zip(scores.instruction_id_list, scores.strict_follow_list, strict=True)
     )
     out_r = {k: tmp_path / f"r_{k}" for k in ("ratings", "failures", "report")}
-    ratings.run({"ifbench": out["scores"]}, out_r, {})
+    call_step(ratings.collect, {"ifbench": out["scores"]}, out_r)
     table = read_parquet(out_r["ratings"])
     failures = read_parquet(out_r["failures"])
     assert len(table) + len(failures) == 12  # strict + loose per response
@@ -289,4 +306,4 @@ def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: 
     rows[0]["prompt"] = "Not an IFBench prompt."
     write_parquet(pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA), bad)
     with pytest.raises(ValueError, match="not in the test set"):
-        ifbench_scores.run({"responses": bad, "test_set": test_set}, out, {})
+        call_step(ifbench_scores.score, {"responses": bad, "test_set": test_set}, out)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from personascope.personalens import datastats, figures, results
+from step_support import call_step
 
 
 def judgments(parsed: bool) -> pd.DataFrame:
@@ -59,7 +60,9 @@ def test_result_figures_render(tmp_path: Path, name: str, parsed: bool) -> None:
     csv = tmp_path / f"{name}.csv"
     table.to_csv(csv, index=False)
     pdf, png = tmp_path / "f.pdf", tmp_path / "f.png"
-    figures.run({"table": csv}, {"pdf": pdf, "png": png}, {"name": name, "figure_setting": None})
+    call_step(
+        figures.figure, {"table": csv}, {"pdf": pdf, "png": png}, name=name, figure_setting=None
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     assert png.read_bytes().startswith(b"\x89PNG")
 
@@ -80,6 +83,12 @@ def test_demographics_figure_keeps_na_as_a_value(tmp_path: Path, monkeypatch) ->
 
     monkeypatch.setitem(figures.FIGURES, "demographics", spy)
     pdf, png = tmp_path / "f.pdf", tmp_path / "f.png"
-    figures.run({"table": csv}, {"pdf": pdf, "png": png}, {"name": "demographics"})
+    call_step(
+        figures.figure,
+        {"table": csv},
+        {"pdf": pdf, "png": png},
+        name="demographics",
+        figure_setting=None,
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "N/A" in seen["values"]  # a release value, not a missing cell

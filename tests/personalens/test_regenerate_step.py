@@ -10,6 +10,7 @@ import pandas as pd
 from personascope.io import read_parquet, write_parquet
 from personascope.personalens import regenerate
 from scripted import cached
+from step_support import call_step
 
 
 def tables(tmp_path: Path) -> dict[str, Path]:
@@ -81,11 +82,17 @@ def test_regenerate_step(tmp_path: Path, monkeypatch) -> None:  # type: ignore[n
     engine, fake = cached(reply)
 
     class Engines:
-        def __init__(self, *args: object) -> None: ...
+        @classmethod
+        def of(cls, *args: object) -> Engines:
+            return cls()
+
+        def __enter__(self) -> Engines:
+            return self
+
+        def __exit__(self, *exc: object) -> None: ...
+
         def open(self, name: str):  # type: ignore[no-untyped-def]
             return engine
-
-        def close(self) -> None: ...
 
     monkeypatch.setattr(regenerate, "EngineSet", Engines)
     inputs = tables(tmp_path)
@@ -93,7 +100,18 @@ def test_regenerate_step(tmp_path: Path, monkeypatch) -> None:  # type: ignore[n
         t: tmp_path / "out" / f"{t}.parquet"
         for t in ("affinities", "interactions", "scenarios", "log")
     }
-    regenerate.run(inputs, out, {"users": ["user0"], "models": {"m": {}}, "model": "m"})
+    call_step(
+        regenerate.regenerate_inputs,
+        inputs,
+        out,
+        users=["user0"],
+        domains=None,
+        parts=list(regenerate.PARTS),
+        sampling={},
+        models={"m": {}},
+        cache_dir="cache",
+        model="m",
+    )
     aff = read_parquet(out["affinities"])
     assert [list(v) for v in aff["values"]] == [["chimes"], ["7:00 AM"], ["beep"]]
     inter = read_parquet(out["interactions"])

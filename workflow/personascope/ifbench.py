@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .io import atomic_path
 from .errors import InputDataError
+from .io import atomic_path
 
 log = logging.getLogger(__name__)
 

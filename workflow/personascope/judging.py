@@ -22,8 +22,6 @@ STATUS_FAILED = "parse_failure"
 Parser = Callable[[str], Any]
 
 
-
-
 def _labelled_values(text: str, label: str) -> list[str]:
     # `Label: value` on a line of its own; markdown emphasis around either part is tolerated.
     pattern = re.compile(

@@ -59,7 +59,9 @@ def resolve(name: str) -> StepFunction:
 def build_params(name: str, params_type: type, raw: dict[str, Any]) -> Any:
     """The step's parameters from the rule's JSON; exactly the dataclass's fields."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"step {name}: parameters must be a JSON object, got {type(raw).__name__}")
+        raise ConfigError(
+            f"step {name}: parameters must be a JSON object, got {type(raw).__name__}"
+        )
     fields = {f.name for f in dataclasses.fields(params_type)}
     unknown = sorted(set(raw) - fields)
     missing = sorted(fields - set(raw))
@@ -88,3 +90,10 @@ def as_path(value: Any) -> Path:
             raise ConfigError(f"expected one file, got {len(value)}: {value}")
         value = value[0]
     return Path(value)
+
+
+def as_list(value: Any) -> list[Path]:
+    """A named input as a list of paths (a single file is a list of one)."""
+    if value is None:
+        return []
+    return [Path(v) for v in value] if isinstance(value, list) else [Path(value)]

@@ -26,7 +26,7 @@ def check_model_names():
         "personalens.user_agent": [pl["user_agent"]],
         "personalens.judge": [pl["judge"]],
         "personalens.regenerate.model": [
-            (pl.get("regenerate") or {}).get("model", pl["user_agent"])
+            pl["regenerate"]["model"] or pl["user_agent"]
         ],
     }
     for key, names in named.items():
@@ -77,19 +77,24 @@ def _io_args(wildcards, input, output):
     return " ".join(parts)
 
 
-def step_params(spec=None):
-    """`params:` of a rule that runs a step: the derived file arguments and the step's JSON
-    parameters (`spec`: a dict, or a function of the wildcards returning one)."""
+def step_params(spec=None, job=None):
+    """The `params` of a step-running job: the derived file arguments and the step's JSON
+    parameters (`spec`: a dict, or a function of the wildcards returning one). A model job passes
+    its `ModelJob`: the step then also gets the registry entries of the job's models and the call
+    cache (personascope.models.ModelJobParams), so editing one model's entry reruns only its jobs."""
 
     def as_spec(wildcards):
-        value = spec(wildcards) if callable(spec) else spec
-        return as_json(value or {})
+        value = dict((spec(wildcards) if callable(spec) else spec) or {})
+        if job is not None:
+            value["models"] = registry_subset(*job.models_of(wildcards))
+            value["cache_dir"] = config["cache_dir"]
+        return as_json(value)
 
     return {"io": _io_args, "spec": as_spec}
 
 
 def run_step(name):
-    """Shell command of a rule whose `params:` are `**step_params(...)`: the package step `name`
+    """Shell command of a job whose `params` are `**step_params(...)`: the package step `name`
     (`<study>.<stage>.<function>`, see personascope/steps.py) on the rule's own files."""
     # The job's thread budget reaches the engines (llama.cpp's n_threads): oversubscribed CPU
     # threads slow llama.cpp down many times over.
@@ -97,18 +102,6 @@ def run_step(name):
         f"PERSONASCOPE_THREADS={{threads}} {PYTHON} -m personascope {name} {{params.io}} "
         "-p {params.spec:q} > {log:q} 2>&1"
     )
-
-
-def step(name, inputs=(), outputs=(), params=True):
-    """Shell command for one package step, with named inputs/outputs and JSON params."""
-    # The job's thread budget reaches the engines (llama.cpp's n_threads): oversubscribed CPU
-    # threads slow llama.cpp down many times over.
-    parts = [f"PERSONASCOPE_THREADS={{threads}} {PYTHON} -m personascope {name}"]
-    parts += [f"-i {key} {{input.{key}:q}}" for key in inputs]
-    parts += [f"-o {key} {{output.{key}:q}}" for key in outputs]
-    if params:
-        parts.append("-p {params.spec:q}")
-    return " ".join(parts) + " > {log:q} 2>&1"
 
 
 # --- cluster: SLURM resources and images per model (issue #6; see docs/cluster.md) ------------
@@ -190,6 +183,18 @@ def job_container(models_of):
     return lambda wildcards: config["containers"][
         "gpu" if any(model_resources(m)["gpu"] for m in models_of(wildcards)) else "cpu"
     ]
+
+
+class ModelJob:
+    """The one way a job declares the models it opens (`models_of(wildcards)` -> names) -
+    from it come the step's registry entries and call cache (`step_params(spec, job)`), the SLURM
+    resources (`resources: **job.resources`) and the image (`container: job.container`); model
+    jobs take `threads: MODEL_JOB_THREADS`."""
+
+    def __init__(self, models_of):
+        self.models_of = models_of
+        self.resources = job_resources(models_of)
+        self.container = job_container(models_of)
 
 
 def as_json(obj):

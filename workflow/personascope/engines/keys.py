@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+
 from ..errors import EngineError
 
 REDACTED = "[REDACTED]"

@@ -19,12 +19,12 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..errors import EngineError
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec
 from .keys import key_from_env
 from .local import derived_seed
 from .pool import run_bounded
 from .ratelimit import RateLimiter
-from ..errors import EngineError
 
 
 class MalformedResponse(EngineError):

@@ -21,9 +21,9 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..errors import ReplayMissError
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, request_key
 from .cache import CallCache
-from ..errors import ReplayMissError
 
 LIVE_ENGINES = ("local", "openai", "anthropic", "vllm")
 

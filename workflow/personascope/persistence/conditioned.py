@@ -14,6 +14,7 @@ table with the numbers that excluded it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..engines import ChatRequest, Sampling
-from ..io import read_parquet, write_json, write_parquet
-from ..models import EngineSet
+from ..io import read_parquet, write_parquet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from .prompts import ORIGINAL, role_systems
 
 log = logging.getLogger(__name__)
@@ -203,21 +205,31 @@ def overflow_rows(
     ]
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    model = params["model"]
+@dataclasses.dataclass(frozen=True)
+class ConditionedParams(ModelJobParams):
+    model: str
+    dialogue_types: list[str]
+    checkpoints: list[int]
+    context_tokens: int | None
+    sampling: dict[str, Any]
+
+
+@step(ConditionedParams)
+def respond(inputs: dict[str, Path], outputs: dict[str, Path], params: ConditionedParams) -> None:
+    """Every benchmark item after each checkpoint's dialogue prefix, prefixes adjacent."""
+    model = params.model
     dialogue = read_parquet(inputs["dialogues"])
     roles = read_parquet(inputs["roles"])
     systems = role_systems(roles)
     items = read_parquet(inputs["benchmark_items"])
     requests = build_requests(
-        dialogue, systems, items, params["dialogue_types"], [int(k) for k in params["checkpoints"]]
+        dialogue, systems, items, params.dialogue_types, [int(k) for k in params.checkpoints]
     )
-    entry = params["models"][model]
-    context = context_tokens(entry, params.get("context_tokens"))
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
+    entry = params.models[model]
+    context = context_tokens(entry, params.context_tokens)
+    with EngineSet.of(params, outputs["usage"]) as engines:
         engine = engines.open(model)
-        sampling = Sampling.from_config(engine.spec.generation, **params.get("sampling", {}))
+        sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
         fits, over = split_overflow(requests, context, sampling.max_tokens)
         log.info(
             "%d requests (%d prefixes), %d over the context of %d tokens",
@@ -227,9 +239,6 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
             context,
         )
         responses = engine.generate([ChatRequest.of(r.messages, sampling) for r in fits])
-    finally:
-        log.info("usage: %s", engines.usage())
-        engines.close()
     rows = []
     for r, resp in zip(fits, responses, strict=True):
         rows.append(
@@ -264,4 +273,3 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
         ),
         outputs["overflow"],
     )
-    write_json(engines.usage(), outputs["usage"])

@@ -16,6 +16,7 @@ Tables written:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ import pyarrow as pa
 
 from ..errors import InputDataError
 from ..io import write_parquet
+from ..steps import step
 from .prompts import (
     BASELINE,
     GOAL_ORIENTED,
@@ -337,14 +339,27 @@ def items_table(parts: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ITEMS_SCHEMA.names)
 
 
-def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    for check in params.get("checks", []):
+@dataclasses.dataclass(frozen=True)
+class NormalizeParams:
+    checks: list[dict[str, str]]
+    roles: list[str]
+    datasets: list[str]
+    items_per_dataset: int | None
+    seed: int
+    shuffle_seed: int
+    rolebench_files: dict[str, Any]
+
+
+@step(NormalizeParams)
+def normalize(inputs: dict[str, Any], outputs: dict[str, Path], params: NormalizeParams) -> None:
+    """Verify the pinned inputs, then write roles, scripts and benchmark items as Parquet."""
+    for check in params.checks:
         verify(inputs[check["name"]], check["manifest"], check["path"])
         log.info("verified %s (%s)", check["name"], check["path"])
-    roles = load_roles(inputs["roles"], params["roles"])
-    seed = int(params.get("seed", 42))
-    n = params.get("items_per_dataset")
-    datasets = params["datasets"]
+    roles = load_roles(inputs["roles"], params.roles)
+    seed = params.seed
+    n = params.items_per_dataset
+    datasets = params.datasets
     unknown = sorted(set(datasets) - set(BENCHMARKS))
     if unknown:
         raise InputError(f"config persistence.datasets: unknown {unknown}; known {BENCHMARKS}")
@@ -357,7 +372,7 @@ def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
     scripts = scripts_table(
         load_interview(inputs["interview"]),
         load_queries(inputs["instructions"]),
-        int(params.get("shuffle_seed", 42)),
+        params.shuffle_seed,
     )
     write_parquet(
         pa.Table.from_pandas(scripts, SCRIPTS_SCHEMA, preserve_index=False), outputs["scripts"]
@@ -366,7 +381,7 @@ def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
     parts: dict[str, list[dict[str, Any]]] = {}
     if "bfi" in datasets:
         parts["bfi"] = bfi_items(inputs["bfi"], n, seed)
-    rolebench = params.get("rolebench_files") or {}
+    rolebench = params.rolebench_files or {}
     if ROLEBENCH_ROLE_SPECIFIC in datasets and rolebench:
         files = {r: Path(p) for r, p in rolebench["role_specific"].items()}
         parts[ROLEBENCH_ROLE_SPECIFIC] = rolebench_role_specific(files, list(roles), n, seed)

@@ -11,16 +11,19 @@ engine reports it: prompt + completion tokens of the round's call).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from ..dialogue import ASSISTANT, USER, Dialogue, ModelSide, ScriptedUser, chat_history, simulate
+from ..dialogue import ASSISTANT, USER, Dialogue, ModelSide, ScriptedUser, chat_history
+from ..dialogue import simulate as simulate_dialogues
 from ..engines import Sampling
-from ..io import read_parquet, write_json, write_parquet
-from ..models import EngineSet
+from ..io import read_parquet, write_parquet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from .prompts import BASELINE, fill, role_systems
 
 log = logging.getLogger(__name__)
@@ -113,8 +116,19 @@ def rows_of(d: Dialogue) -> list[dict[str, Any]]:
     return rows
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    model = params["model"]
+@dataclasses.dataclass(frozen=True)
+class DialogueParams(ModelJobParams):
+    model: str
+    dialogue_types: list[str]
+    orders: list[str]
+    rounds: int
+    sampling: dict[str, Any]
+
+
+@step(DialogueParams)
+def simulate(inputs: dict[str, Path], outputs: dict[str, Path], params: DialogueParams) -> None:
+    """Every role x dialogue type x order of one model, scripted user, round-synchronous."""
+    model = params.model
     roles_df = read_parquet(inputs["roles"])
     roles = role_systems(roles_df)
     scripts = read_parquet(inputs["scripts"])
@@ -122,25 +136,20 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
         model,
         roles,
         scripts,
-        params["dialogue_types"],
-        params["orders"],
-        int(params["rounds"]),
-        params.get("baseline_name") or model,
+        params.dialogue_types,
+        params.orders,
+        int(params.rounds),
+        model,
     )
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
+    with EngineSet.of(params, outputs["usage"]) as engines:
         engine = engines.open(model)
-        sampling = Sampling.from_config(engine.spec.generation, **params.get("sampling", {}))
-        log.info("%d dialogues x %s rounds on %s", len(dialogues), params["rounds"], model)
-        simulate(
+        sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
+        log.info("%d dialogues x %s rounds on %s", len(dialogues), params.rounds, model)
+        simulate_dialogues(
             dialogues,
             user=ScriptedUser(),
             assistant=ModelSide(engine, assistant_messages, sampling),
             is_terminal=None,
         )
-    finally:
-        log.info("usage: %s", engines.usage())
-        engines.close()
     rows = [row for d in dialogues for row in rows_of(d)]
     write_parquet(pa.Table.from_pylist(rows, schema=DIALOGUE_SCHEMA), outputs["dialogues"])
-    write_json(engines.usage(), outputs["usage"])

@@ -7,6 +7,7 @@ in a footnote, so a small slice still yields every figure.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import read_parquet, save_figure
+from ..steps import step
 from .statistics import BASELINE, FIDELITY, METRIC_ORDER, METRICS
 
 TYPE_STYLE = {
@@ -426,9 +428,15 @@ def load_tables(inputs: dict[str, Any]) -> dict[str, Any]:
     return tables
 
 
-def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    """Draw the figure named in params['name'] from the tables given as inputs."""
-    name = params["name"]
+@dataclasses.dataclass(frozen=True)
+class FigureParams:
+    name: str
+
+
+@step(FigureParams)
+def figure(inputs: dict[str, Any], outputs: dict[str, Path], params: FigureParams) -> None:
+    """Draw the figure named in params.name from the tables given as inputs."""
+    name = params.name
     if name not in FIGURES:
         raise ValueError(f"unknown Persistent Personas figure {name!r}; known: {sorted(FIGURES)}")
     FIGURES[name](load_tables(inputs), outputs["pdf"], outputs["png"])

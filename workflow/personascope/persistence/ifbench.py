@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
 from ..ifbench import Scorer, load_test_set, resolve_test_set, summary
 from ..io import read_parquet, write_json, write_parquet
+from ..steps import NoParams, step
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ SCORE_SCHEMA = pa.schema(
 )
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+@step(NoParams)
+def score(inputs: dict[str, Path], outputs: dict[str, Path], params: NoParams) -> None:
+    """IFBench's official verifiers over one model's conditioned IFBench answers."""
     responses = read_parquet(inputs["responses"])
     responses = responses[responses.dataset == "ifbench"]
     scorer = Scorer(load_test_set(resolve_test_set(inputs["test_set"])))

@@ -9,6 +9,7 @@ fits `max_input_tokens` (paper: 8,192); the rubric is never cut, and `truncated`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable
@@ -19,9 +20,10 @@ import pandas as pd
 import pyarrow as pa
 
 from ..engines import CachedEngine, Sampling
-from ..io import read_parquet, write_json, write_parquet
+from ..io import read_parquet, write_parquet
 from ..judging import STATUS_FAILED, JudgeTask, judge
-from ..models import EngineSet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from . import rubrics
 from .prompts import BASELINE, text_or_none
 
@@ -201,18 +203,23 @@ def conditioned_tasks(
     return tasks, meta
 
 
-def _run(
-    kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
+@dataclasses.dataclass(frozen=True)
+class JudgeParams(ModelJobParams):
+    judge: str
+    model: str
+    max_input_tokens: int
+    sampling: dict[str, Any]
+
+
+def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
     roles = read_parquet(inputs["roles"])
     descriptions = {
         r.role: text_or_none(r.description) or "" for r in roles.itertuples(index=False)
     }
-    baseline_name = params.get("baseline_name") or params["model"]
-    budget = int(params.get("max_input_tokens", 8192))
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
-        engine = engines.open(params["judge"])
+    baseline_name = params.model
+    budget = params.max_input_tokens
+    with EngineSet.of(params, outputs["usage"]) as engines:
+        engine = engines.open(params.judge)
         count, truncate = tokenizer_of(engine)
         if kind == "dialogues":
             table = read_parquet(inputs["dialogues"])
@@ -224,15 +231,12 @@ def _run(
             tasks, meta = conditioned_tasks(
                 table, descriptions, baseline_name, budget, count, truncate
             )
-        sampling = Sampling.from_config(engine.spec.generation, **params.get("sampling", {}))
+        sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
         judgments = judge(engine, tasks, sampling) if tasks else []
-    finally:
-        log.info("usage: %s", engines.usage())
-        engines.close()
     rows = [
         {
             **m,
-            "judge_model": params["judge"],
+            "judge_model": params.judge,
             "raw_text": j.raw_text,
             "reask_text": j.reask_text,
             "value": j.value,
@@ -249,16 +253,15 @@ def _run(
         sum(r["truncated"] for r in rows),
     )
     write_parquet(pa.Table.from_pylist(rows, schema=JUDGMENT_SCHEMA), outputs["judgments"])
-    write_json(engines.usage(), outputs["usage"])
 
 
-def run_dialogues(
-    inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
+@step(JudgeParams)
+def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
+    """Fidelity judgments of one model's dialogues (three rubrics per persona-directed round)."""
     _run("dialogues", inputs, outputs, params)
 
 
-def run_conditioned(
-    inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
+@step(JudgeParams)
+def conditioned(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
+    """Judgments of one model's dialogue-conditioned benchmark answers (all but IFBench)."""
     _run("conditioned", inputs, outputs, params)

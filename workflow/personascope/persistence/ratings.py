@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from ..io import read_parquet, write_json, write_parquet
 from ..judging import STATUS_FAILED
+from ..steps import NoParams, as_list, step
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,6 @@ FAILURE_SCHEMA = pa.schema(
     ]
 )
 COLUMNS = RATINGS_SCHEMA.names
-
-
-def as_list(value: Path | list[Path] | None) -> list[Path]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def judged_dataset(row: pd.Series) -> str:
@@ -167,7 +162,9 @@ def report(ratings: pd.DataFrame, failures: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+@step(NoParams)
+def collect(inputs: dict[str, Any], outputs: dict[str, Path], params: NoParams) -> None:
+    """Every judgment and IFBench score -> the one ratings table (+ failures, report)."""
     ratings, failures = build(as_list(inputs.get("judgments")), as_list(inputs.get("ifbench")))
     summary = report(ratings, failures)
     log.info("ratings: %s", summary)

@@ -13,11 +13,9 @@ size) yields NaNs and a note, never a crash: the embedded default has one model.
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,11 +23,9 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from ..errors import ConfigError
-from ..io import read_parquet, write_csv, write_latex
 from .statistics import (
     BASELINE,
     METRIC_ORDER,
-    absent_note,
     length_cost_units,
     personalization_cost_units,
 )
@@ -255,89 +251,3 @@ def personalization_cost_regression(
     return cost_regression(
         personalization_cost_units(obs), registry, ["model", "role", "dialogue_type"]
     )
-
-
-# --- steps --------------------------------------------------------------------------------------
-
-
-def _caption(title: str, notes: pd.DataFrame, cov: dict[str, Any]) -> str:
-    unfit = notes[notes["note"].str.startswith(("not fitted", "no data"))]["dataset"].tolist()
-    parts = [title]
-    if unfit:
-        parts.append("Not estimable: " + ", ".join(unfit) + ".")
-    note = absent_note(cov)
-    if note:
-        parts.append(note[0].upper() + note[1:] + ".")
-    return " ".join(parts)
-
-
-def _write_regression(
-    table: pd.DataFrame,
-    notes: pd.DataFrame,
-    cov: dict[str, Any],
-    outputs: dict[str, Path],
-    prefix: str,
-    title: str,
-) -> None:
-    write_csv(table, outputs[f"{prefix}_csv"])
-    write_csv(notes, outputs[f"{prefix}_notes"])
-    shown = table.assign(p_value=table["p_value"].map(lambda p: f"{p:.3g}" if p == p else "--"))
-    write_latex(shown.round(2), outputs[f"{prefix}_tex"], caption=_caption(title, notes, cov))
-
-
-def run_cost_regressions(
-    inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
-    obs = read_parquet(inputs["observations"])
-    cov = json.loads(Path(inputs["coverage"]).read_text(encoding="utf-8"))
-    registry = params["registry"]
-    table, notes = length_cost_regression(obs, registry)
-    _write_regression(
-        table,
-        notes,
-        cov,
-        outputs,
-        "length",
-        "Length cost: MixedLM diff ~ size (diff = last minus first round, 0-100 "
-        "points; groups = persona x family); coefficient of size, 95% CI, p.",
-    )
-    table, notes = personalization_cost_regression(obs, registry)
-    _write_regression(
-        table,
-        notes,
-        cov,
-        outputs,
-        "personalization",
-        "Personalization cost: MixedLM diff ~ size (diff = persona minus baseline "
-        "at the first round; groups = persona x family); coefficient of size.",
-    )
-
-
-def run_mixed_models(
-    inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
-    obs = read_parquet(inputs["observations"])
-    cov = json.loads(Path(inputs["coverage"]).read_text(encoding="utf-8"))
-    for name, table, title in (
-        (
-            "length_effect",
-            length_effects(obs),
-            "Length effect per model: MixedLM rating ~ pos (groups = persona); slope per round.",
-        ),
-        (
-            "persona_effect",
-            persona_effects(obs),
-            "Persona effect per model: MixedLM rating ~ persona vs the no-persona baseline "
-            "(groups = round x persona).",
-        ),
-    ):
-        write_csv(table, outputs[f"{name}_csv"])
-        shown = table.drop(columns=["note", "converged"]).assign(
-            p_value=table["p_value"].map(lambda p: f"{p:.3g}" if p == p else "--")
-        )
-        note = absent_note(cov)
-        write_latex(
-            shown.round(3),
-            outputs[f"{name}_tex"],
-            caption=title + (" " + note[0].upper() + note[1:] + "." if note else ""),
-        )

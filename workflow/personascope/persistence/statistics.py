@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..io import read_parquet, write_csv, write_json, write_latex, write_parquet
-from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
 from ..errors import InputDataError
+from ..io import read_parquet
+from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
 
 log = logging.getLogger(__name__)
 
@@ -530,71 +530,5 @@ def per_model_cost(
     return pd.DataFrame(rows, columns=[*by, "mean", "ci_low", "ci_high", "n"])
 
 
-# --- steps --------------------------------------------------------------------------------------
-
-
-def stats_params(params: dict[str, Any]) -> tuple[int, int, int]:
-    return (
-        int(params.get("resamples", BOOTSTRAP_RESAMPLES)),
-        int(params.get("bar_resamples", BAR_RESAMPLES)),
-        int(params.get("seed", BOOTSTRAP_SEED)),
-    )
-
-
 def absent_note(cov: dict[str, Any]) -> str:
     return "absent datasets: " + ", ".join(cov["absent"]) if cov["absent"] else ""
-
-
-def run_metrics(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    """ratings table -> metric observations (Parquet) + coverage (JSON)."""
-    ratings = read_ratings_table(inputs["ratings"])
-    roles = sorted(set(ratings["role"]))
-    key = load_bfi_key(inputs["bfi"], inputs["labels"], roles, inputs.get("characters"))
-    log.info("BFI labels found for roles %s", sorted(key.labels))
-    obs = metric_observations(ratings, key, bool(params.get("bfi_reverse_keying", False)))
-    cov = coverage(obs, ratings)
-    if cov["absent"]:
-        log.warning("no data for: %s", ", ".join(cov["absent"]))
-    write_parquet(obs, outputs["observations"])
-    write_json(cov, outputs["coverage"])
-
-
-def run_checkpoints(
-    inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]
-) -> None:
-    """Per-checkpoint means and differences with bootstrap CIs (CSV + LaTeX)."""
-    resamples, _, seed = stats_params(params)
-    obs = read_parquet(inputs["observations"])
-    cov = json.loads(Path(inputs["coverage"]).read_text(encoding="utf-8"))
-    means = checkpoint_summaries(obs, resamples, seed)
-    diffs = checkpoint_differences(obs, resamples, seed)
-    write_csv(means, outputs["means_csv"])
-    write_csv(diffs, outputs["differences_csv"])
-    pooled = means[means["model"] == "all"].drop(columns=["model"]).round(1)
-    write_latex(
-        pooled,
-        outputs["means_tex"],
-        caption="Persistent Personas: mean (0-100) per checkpoint with 95% bootstrap CIs, "
-        "all models pooled. " + absent_note(cov),
-    )
-    pooled = diffs[diffs["model"] == "all"].drop(columns=["model"]).round(1)
-    write_latex(
-        pooled,
-        outputs["differences_tex"],
-        caption="Persistent Personas: persona-directed - goal-oriented, change from the "
-        "first round, persona - baseline (0-100 points, 95% bootstrap CIs). " + absent_note(cov),
-    )
-
-
-def run_costs(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    """Per-model length cost and personalization cost bars (5,000 resamples)."""
-    _, bar_resamples, seed = stats_params(params)
-    obs = read_parquet(inputs["observations"])
-    length = per_model_cost(
-        length_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
-    )
-    person = per_model_cost(
-        personalization_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
-    )
-    write_csv(length, outputs["length_csv"])
-    write_csv(person, outputs["personalization_csv"])

@@ -1,17 +1,37 @@
-"""Data steps of the PersonaLens study, as the workflow calls them."""
+"""Data steps of PersonaLens (results/personalens/data/): the release normalized into Parquet, the
+user/task sample the dialogues use, and the optional LLM regeneration of persona inputs."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
+from ..steps import NoParams, step
+from .regenerate import regenerate_inputs
 from .release import build_tables
 from .scenarios import write_sample
 
 
-def release(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+@dataclasses.dataclass(frozen=True)
+class SampleParams:
+    users: Any  # "all", a named sample size or a list of user ids
+    kinds: list[str]
+    task_ids: list[str] | None
+    domains: list[str] | None
+    tasks_per_user: int | None
+    seed: int
+
+
+@step(NoParams)
+def release(inputs: dict[str, Any], outputs: dict[str, Path], params: NoParams) -> None:
     build_tables(Path(inputs["archive"]), Path(inputs["manifest"]), outputs)
 
 
-def sample(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    write_sample(Path(inputs["scenarios"]), params, Path(outputs["sample"]))
+@step(SampleParams)
+def sample(inputs: dict[str, Any], outputs: dict[str, Path], params: SampleParams) -> None:
+    write_sample(Path(inputs["scenarios"]), dataclasses.asdict(params), Path(outputs["sample"]))
+
+
+# The regeneration step lives with its prompts and parsers (regenerate.py).
+regenerate = regenerate_inputs

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from ..io import read_parquet, write_csv, write_latex
 
 DEMOGRAPHIC_ATTRIBUTES = (
     "age",
@@ -254,26 +251,3 @@ def latex_frame(table: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
         return value
 
     return table.astype(object).map(cell)
-
-
-def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    """One step for the three tables: they share the release inputs and take seconds."""
-    scenarios = read_parquet(inputs["scenarios"])
-    check_interest_mask(scenarios, read_parquet(inputs["interests"]))
-    tables = {
-        "domains": (domain_table(scenarios), "PersonaLens domains: tasks and user-task dialogues."),
-        "demographics": (
-            demographics_table(read_parquet(inputs["profiles"])),
-            "PersonaLens user demographics (region derived from country of residence).",
-        ),
-        "preferences": (
-            preference_table(
-                read_parquet(inputs["affinities"]), read_parquet(inputs["preference_schema"])
-            ),
-            "PersonaLens preferences: possible and generated values, Shannon evenness.",
-        ),
-    }
-    for name, (table, caption) in tables.items():
-        if f"{name}_csv" in outputs:
-            write_csv(table, outputs[f"{name}_csv"])
-            write_latex(latex_frame(table, 3), outputs[f"{name}_tex"], caption=caption)

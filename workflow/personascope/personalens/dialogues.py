@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from ..dialogue import Dialogue, ModelSide, simulate
+from ..dialogue import Dialogue, ModelSide
+from ..dialogue import simulate as simulate_dialogues
 from ..engines import Sampling
-from ..io import read_parquet, write_json, write_parquet
-from ..models import EngineSet
+from ..io import read_parquet, write_parquet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from .prompts import TERMINATE, AssistantSetting, assistant_messages, user_agent_messages
 from .scenarios import load_contexts, shard_of
 
@@ -49,50 +52,59 @@ def dialogue_id(model: str, setting: str, scenario_id: str) -> str:
     return f"{model}|{setting}|{scenario_id}"
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    setting = AssistantSetting.parse(params["setting"])
-    sample = shard_of(read_parquet(inputs["sample"]), params["shard"], params["n_shards"])
+@dataclasses.dataclass(frozen=True)
+class DialogueParams(ModelJobParams):
+    assistant: str
+    user_agent: str
+    setting: str
+    shard: int
+    n_shards: int
+    max_user_turns: dict[str, int]
+    history_format: str
+    sampling: dict[str, dict[str, Any]]
+
+
+@step(DialogueParams)
+def simulate(inputs: dict[str, Path], outputs: dict[str, Path], params: DialogueParams) -> None:
+    """One shard of an assistant x setting: every dialogue advanced round-synchronously."""
+    setting = AssistantSetting.parse(params.setting)
+    sample = shard_of(read_parquet(inputs["sample"]), params.shard, params.n_shards)
     contexts = load_contexts(
         sample,
         read_parquet(inputs["profiles"]),
         read_parquet(inputs["affinities"]),
         read_parquet(inputs["interactions"]),
     )
-    caps = params["max_user_turns"]
-    flat = params.get("history_format", "messages") == "flattened"
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
-        assistant = engines.open(params["assistant"])
-        user_model = engines.open(params["user_agent"])
+    caps = params.max_user_turns
+    flat = params.history_format == "flattened"
+    with EngineSet.of(params, outputs["usage"]) as engines:
+        assistant = engines.open(params.assistant)
+        user_model = engines.open(params.user_agent)
         dialogues = [
-            Dialogue(dialogue_id(params["assistant"], setting.name, sid), ctx, caps[ctx["kind"]])
+            Dialogue(dialogue_id(params.assistant, setting.name, sid), ctx, caps[ctx["kind"]])
             for sid, ctx in contexts.items()
         ]
         log.info(
             "%d dialogues, assistant %s (%s), user agent %s",
             len(dialogues),
-            params["assistant"],
+            params.assistant,
             setting.name,
-            params["user_agent"],
+            params.user_agent,
         )
-        simulate(
+        simulate_dialogues(
             dialogues,
             user=ModelSide(
                 user_model,
                 lambda d: user_agent_messages(d, flat=flat),
-                Sampling.from_config(user_model.spec.generation, **params["sampling"]["user"]),
+                Sampling.from_config(user_model.spec.generation, **params.sampling["user"]),
             ),
             assistant=ModelSide(
                 assistant,
                 lambda d: assistant_messages(d, setting, flat=flat),
-                Sampling.from_config(assistant.spec.generation, **params["sampling"]["assistant"]),
+                Sampling.from_config(assistant.spec.generation, **params.sampling["assistant"]),
             ),
             is_terminal=lambda text: TERMINATE in text,
         )
-    finally:
-        log.info("usage: %s", engines.usage())
-        engines.close()
-    write_json(engines.usage(), outputs["usage"])
     rows = []
     for d in dialogues:
         ctx = d.context
@@ -104,8 +116,8 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
                 "task_id": ctx["task_id"],
                 "kind": ctx["kind"],
                 "domains": ctx["domains"],
-                "assistant_model": params["assistant"],
-                "user_model": params["user_agent"],
+                "assistant_model": params.assistant,
+                "user_model": params.user_agent,
                 "setting": setting.name,
                 "end_reason": d.end_reason,
                 "user_turns": d.user_turns(),

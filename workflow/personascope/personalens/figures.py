@@ -7,6 +7,7 @@ Cells with nothing parsed (NaN) are left out of a plot, never drawn as zero.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import save_figure
+from ..steps import step
 
 COLOR = "#4C72B0"
 
@@ -58,7 +60,7 @@ def _bars(ax: Any, labels: list[str], table: pd.DataFrame, col: str, title: str,
     ax.set_title(title, fontsize=9)
 
 
-def plot_main(table: pd.DataFrame, params: dict[str, Any]) -> Any:
+def plot_main(table: pd.DataFrame, params: Any) -> Any:
     plt = _plt()
     labels = [f"{r.assistant_model}\n{r.setting} ({r.kind})" for r in table.itertuples()]
     metrics = [
@@ -73,7 +75,7 @@ def plot_main(table: pd.DataFrame, params: dict[str, Any]) -> Any:
     return fig
 
 
-def plot_ablation(table: pd.DataFrame, params: dict[str, Any]) -> Any:
+def plot_ablation(table: pd.DataFrame, params: Any) -> Any:
     """TCR and P per setting, one line of bars per SD/MD; absent settings marked `--`."""
     plt = _plt()
     models = sorted(table["assistant_model"].unique())
@@ -95,7 +97,7 @@ def plot_ablation(table: pd.DataFrame, params: dict[str, Any]) -> Any:
     return fig
 
 
-def plot_demographics(table: pd.DataFrame, params: dict[str, Any]) -> Any:
+def plot_demographics(table: pd.DataFrame, params: Any) -> Any:
     plt = _plt()
     attrs = list(dict.fromkeys(table["attribute"]))
     cols = 3
@@ -122,10 +124,10 @@ def focus(table: pd.DataFrame, setting: str | None) -> pd.DataFrame:
     return table[table["setting"] == chosen]
 
 
-def plot_domains(table: pd.DataFrame, params: dict[str, Any]) -> Any:
+def plot_domains(table: pd.DataFrame, params: Any) -> Any:
     """Per-domain TCR and P bars, the all-domain mean as a dashed line, one row per model."""
     plt = _plt()
-    table = focus(table, params.get("figure_setting"))
+    table = focus(table, params.figure_setting)
     models = sorted(table["assistant_model"].unique())
     fig, axes = plt.subplots(
         max(1, len(models)), 2, figsize=(12, 3.2 * max(1, len(models))), squeeze=False
@@ -154,9 +156,9 @@ def plot_domains(table: pd.DataFrame, params: dict[str, Any]) -> Any:
     return fig
 
 
-def plot_turn_level(table: pd.DataFrame, params: dict[str, Any]) -> Any:
+def plot_turn_level(table: pd.DataFrame, params: Any) -> Any:
     plt = _plt()
-    table = focus(table, params.get("figure_setting"))
+    table = focus(table, params.figure_setting)
     models = sorted(table["assistant_model"].unique())
     fig, axes = plt.subplots(
         1, max(1, len(models)), figsize=(5 * max(1, len(models)), 3.4), squeeze=False
@@ -192,8 +194,16 @@ FIGURES: dict[str, Callable[[pd.DataFrame, dict[str, Any]], Any]] = {
 }
 
 
-def run(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    name = params["name"]
+@dataclasses.dataclass(frozen=True)
+class FigureParams:
+    name: str
+    figure_setting: str | None
+
+
+@step(FigureParams)
+def figure(inputs: dict[str, Any], outputs: dict[str, Path], params: FigureParams) -> None:
+    """One figure (PDF + PNG) drawn from the table of the same name."""
+    name = params.name
     # only empty cells are missing: the release has real values such as "N/A" (ethnicity)
     table = pd.read_csv(inputs["table"], keep_default_na=False, na_values=[""])
     fig = FIGURES[name](table, params)

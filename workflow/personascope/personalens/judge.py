@@ -8,6 +8,7 @@ the whole dialogue, so its prompt equals the dialogue-level one and the call cac
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +18,10 @@ import pyarrow as pa
 
 from ..dialogue import ASSISTANT, Dialogue, Turn
 from ..engines import Sampling
-from ..io import read_parquet, write_json, write_parquet
+from ..io import read_parquet, write_parquet
 from ..judging import JudgeTask, Parser, judge, labelled_bool, labelled_int
-from ..models import EngineSet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from . import prompts
 from .scenarios import load_contexts
 
@@ -113,30 +115,36 @@ def check_dimensions(dims: list[str]) -> None:
         )
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
-    dialogues = read_parquet(inputs["dialogues"])
+@dataclasses.dataclass(frozen=True)
+class JudgeParams(ModelJobParams):
+    judge: str
+    sampling: dict[str, Any]
+    dimensions: list[str] | None
+    turn_level_max_turns: int | None
+
+
+@step(JudgeParams)
+def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
+    """Every judge dimension of one dialogue shard (raw text, value and parse status kept)."""
+    table = read_parquet(inputs["dialogues"])
     contexts = load_contexts(
         read_parquet(inputs["sample"]),
         read_parquet(inputs["profiles"]),
         read_parquet(inputs["affinities"]),
         read_parquet(inputs["interactions"]),
     )
-    dims = list(params.get("dimensions") or DEFAULT_DIMENSIONS)
+    dims = list(params.dimensions or DEFAULT_DIMENSIONS)
     check_dimensions(dims)
     tasks, meta = [], []
-    for row in dialogues.itertuples(index=False):
+    for row in table.itertuples(index=False):
         dialogue = rebuild(row, contexts[row.scenario_id])
-        for task, turn in judge_tasks(dialogue, dims, params.get("turn_level_max_turns")):
+        for task, turn in judge_tasks(dialogue, dims, params.turn_level_max_turns):
             tasks.append(task)
             meta.append((row, turn))
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
-        engine = engines.open(params["judge"])
-        sampling = Sampling.from_config(engine.spec.generation, **params.get("sampling", {}))
+    with EngineSet.of(params, outputs["usage"]) as engines:
+        engine = engines.open(params.judge)
+        sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
         judgments = judge(engine, tasks, sampling) if tasks else []
-    finally:
-        log.info("usage: %s", engines.usage())
-        engines.close()
     rows = []
     for (row, turn), j in zip(meta, judgments, strict=True):
         rows.append(
@@ -147,7 +155,7 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
                 "domains": list(row.domains),
                 "assistant_model": row.assistant_model,
                 "setting": row.setting,
-                "judge_model": params["judge"],
+                "judge_model": params.judge,
                 "dimension": j.dimension,
                 "turn": turn,
                 "raw_text": j.raw_text,
@@ -160,4 +168,3 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
     failures = sum(r["status"] == "parse_failure" for r in rows)
     log.info("%d judgments, %d parse failures", len(rows), failures)
     write_parquet(pa.Table.from_pylist(rows, schema=JUDGMENT_SCHEMA), outputs["judgments"])
-    write_json(engines.usage(), outputs["usage"])

@@ -10,6 +10,7 @@ failure in the generation log, so a regenerated table is never silently partial.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from pathlib import Path
@@ -20,7 +21,8 @@ import pyarrow as pa
 from ..engines import Sampling
 from ..io import read_parquet, write_parquet
 from ..judging import STATUS_FAILED, JudgeTask, ParseError, Parser, judge
-from ..models import EngineSet
+from ..models import EngineSet, ModelJobParams
+from ..steps import step
 from .prompts import format_affinities, format_demographics
 from .release import DEMOGRAPHICS, SITUATION_FIELDS
 from .scenarios import select_users
@@ -147,18 +149,30 @@ def task_prompt(demo: dict[str, Any], row: Any) -> str:
     )
 
 
-def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any]) -> None:
+@dataclasses.dataclass(frozen=True)
+class RegenerateParams(ModelJobParams):
+    model: str
+    users: Any
+    domains: list[str] | None
+    parts: list[str]
+    sampling: dict[str, Any]
+
+
+@step(RegenerateParams)
+def regenerate_inputs(
+    inputs: dict[str, Path], outputs: dict[str, Path], params: RegenerateParams
+) -> None:
     profiles = read_parquet(inputs["profiles"])
     affinities = read_parquet(inputs["affinities"])
     interactions = read_parquet(inputs["interactions"])
     scenarios = read_parquet(inputs["scenarios"])
     schema = read_parquet(inputs["preference_schema"]).set_index(["domain", "preference"])
-    parts = list(params.get("parts") or PARTS)
+    parts = list(params.parts or PARTS)
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise ValueError(f"personalens.regenerate.parts: unknown {sorted(unknown)}; known {PARTS}")
-    users = set(select_users(sorted(profiles["user_id"]), params.get("users", ["user0"])))
-    domains = set(params.get("domains") or affinities["domain"].unique())
+    users = set(select_users(sorted(profiles["user_id"]), params.users))
+    domains = set(params.domains or affinities["domain"].unique())
     demo = {
         r["user_id"]: {k: r[k] for k in DEMOGRAPHICS}
         for _, r in profiles[profiles["user_id"].isin(users)].iterrows()
@@ -223,11 +237,10 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
                 targets.append((part, i))
     log.info("regenerating %d items (%s) for %d users", len(tasks), parts, len(users))
 
-    model = params.get("model") or next(iter(params["models"]))
-    engines = EngineSet(params["models"], params.get("cache_dir"))
-    try:
+    model = params.model or next(iter(params.models))
+    with EngineSet.of(params) as engines:
         engine = engines.open(model)
-        sampling = Sampling.from_config(engine.spec.generation, **(params.get("sampling") or {}))
+        sampling = Sampling.from_config(engine.spec.generation, **(params.sampling or {}))
         results = (
             judge(
                 engine,
@@ -240,8 +253,6 @@ def run(inputs: dict[str, Path], outputs: dict[str, Path], params: dict[str, Any
             if tasks
             else []
         )
-    finally:
-        engines.close()
 
     affinities = affinities.copy()
     interactions = interactions.copy()

@@ -17,8 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..io import write_parquet
 from ..errors import InputDataError
+from ..io import write_parquet
 
 DEMOGRAPHICS = [
     "age",

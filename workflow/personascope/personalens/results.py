@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..cli import as_list
 from ..io import read_parquet, write_csv, write_latex
 from ..judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK
 from ..stats import mean_ci
@@ -298,28 +297,3 @@ def write_table(name: str, table: pd.DataFrame, csv: Path, tex: Path) -> None:
     write_csv(table, csv)
     shown = table[[c for c in SHOWN.get(name, list(table.columns)) if c in table.columns]]
     write_latex(latex_frame(shown, 2), tex, caption=CAPTIONS[name])
-
-
-def run_judge_table(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
-    name = params["name"]
-    judgments = load(as_list(inputs["judgments"]))
-    kwargs = {"domains": params.get("turn_level_domains")} if name == "turn_level" else {}
-    write_table(name, JUDGE_TABLES[name](judgments, **kwargs), outputs["csv"], outputs["tex"])
-
-
-def run_dialogue_table(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
-    name = params["name"]
-    dialogues = load(as_list(inputs["dialogues"]))
-    kwargs = (
-        {"self_bleu_sample": int(params.get("self_bleu_sample", 500))}
-        if name == "lexical_diversity"
-        else {}
-    )
-    write_table(name, DIALOGUE_TABLES[name](dialogues, **kwargs), outputs["csv"], outputs["tex"])
-
-
-def run_agreement(inputs: dict[str, Any], outputs: dict[str, Path], params: dict[str, Any]):
-    from .agreement import agreement_table, read_ratings
-
-    table = agreement_table(load(as_list(inputs["judgments"])), read_ratings(inputs["ratings"]))
-    write_table("agreement", table, outputs["csv"], outputs["tex"])

@@ -7,6 +7,11 @@ PP = config["persistence"]
 
 PP_SOURCES = PP["sources"]
 
+# The models each kind of Persistent Personas job opens (common.smk's ModelJob).
+PP_MODEL_JOB = ModelJob(lambda w: [w.model])
+
+PP_JUDGE_JOB = ModelJob(lambda w: [w.judge])
+
 # source -> (checksum manifest name, {input name: upstream path}); upstream paths at the commit.
 PERSISTENCE_FILES = {
     "persistent_personas": (
@@ -145,17 +150,12 @@ def persistence_download_url(wildcards):
 # --- Persistent Personas --- (issue #5) judge jobs per judge x model, IFBench verifiers per
 # model, and the ratings table every statistic and figure of the study reads.
 def persistence_judge_spec(w):
-    pp = config["persistence"]
-    return as_json(
-        {
-            "judge": w.judge,
-            "model": w.model,
-            "max_input_tokens": pp["judge_max_input_tokens"],
-            "sampling": pp["sampling"]["judge"],
-            "models": registry_subset(w.judge),
-            "cache_dir": config["cache_dir"],
-        }
-    )
+    return {
+        "judge": w.judge,
+        "model": w.model,
+        "max_input_tokens": PP["judge_max_input_tokens"],
+        "sampling": PP["sampling"]["judge"],
+    }
 
 
 def persistence_judge_path(template, stage):
@@ -163,15 +163,14 @@ def persistence_judge_path(template, stage):
 
 
 def persistence_rating_inputs():
-    pp = config["persistence"]
     judgments = [
-        persistence_judge_path(paths.PERSISTENCE_JUDGMENTS, stage).format(judge=pp["judge"], model=m)
-        for m in pp["models"]
+        persistence_judge_path(paths.PERSISTENCE_JUDGMENTS, stage).format(judge=PP["judge"], model=m)
+        for m in PP["models"]
         for stage in paths.PERSISTENCE_JUDGE_STAGES
     ]
     ifbench = (
-        [paths.PERSISTENCE_IFBENCH.format(model=m) for m in pp["models"]]
-        if "ifbench" in pp["datasets"]
+        [paths.PERSISTENCE_IFBENCH.format(model=m) for m in PP["models"]]
+        if "ifbench" in PP["datasets"]
         else []
     )
     return {"judgments": judgments, "ifbench": ifbench}
@@ -184,30 +183,19 @@ def persistence_targets():
 
 # --- Persistent Personas --- statistics (issue #5 part B): from one ratings table (the workflow's
 # own, or config persistence.ratings_table) to 0-100 observations, bootstrap tables, MixedLM tables.
-PP_STATS = {"resamples": 1000, "bar_resamples": 5000, "seed": 42, "bfi_reverse_keying": False}
-
-PP_STATS.update(config["persistence"].get("statistics") or {})
+PP_STATS = PP["statistics"]
 
 
 def persistence_ratings_table():
     """A given ratings table replaces the generated one: then no model or judge job runs."""
-    return config["persistence"].get("ratings_table") or paths.PERSISTENCE_RATINGS
-
-
-def persistence_table_outputs(*names):
-    return {
-        f"{name}_{ext}": paths.persistence_table(name, ext)
-        for name in names
-        for ext in paths.PERSISTENCE_TABLES[name]
-    }
+    return PP["ratings_table"] or paths.PERSISTENCE_RATINGS
 
 
 def persistence_size_registry():
     """family / size_class / params_b: the cost regressions' sizes. Of the study's models; of every
     registered model when a given ratings table may name others."""
     keep = ("family", "size_class", "params_b")
-    pp = config["persistence"]
-    names = config["models"] if pp.get("ratings_table") else pp["models"]
+    names = config["models"] if PP["ratings_table"] else PP["models"]
     return {n: {k: config["models"][n].get(k) for k in keep} for n in names}
 
 

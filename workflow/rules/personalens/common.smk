@@ -1,6 +1,8 @@
 # Functions and constants of the personalens rules, kept apart from the rule files
 # (`snakemake --lint`: rule files hold rules only).
 
+PL = config["personalens"]
+
 PL_DATA = config["data"]["personalens"]
 
 
@@ -30,9 +32,19 @@ SAMPLE_KEYS = ("users", "kinds", "task_ids", "domains", "tasks_per_user", "seed"
 
 
 # --- PersonaLens, issue #4: optional regeneration + dataset statistics ------------------------
-PL_REGEN = config["personalens"].get("regenerate") or {}
+PL_REGEN = PL["regenerate"]
 
-PL_REGEN_ON = bool(PL_REGEN.get("enabled", False))
+PL_REGEN_ON = PL_REGEN["enabled"]
+
+# null: the user agent writes the regenerated inputs
+PL_REGEN_MODEL = PL_REGEN["model"] or PL["user_agent"]
+
+# The models each kind of PersonaLens job opens (common.smk's ModelJob).
+PL_DIALOGUE_JOB = ModelJob(lambda w: [w.model, PL["user_agent"]])
+
+PL_JUDGE_JOB = ModelJob(lambda w: [w.judge])
+
+PL_REGENERATE_JOB = ModelJob(lambda w: [PL_REGEN_MODEL])
 
 
 def personalens_input(table):
@@ -41,8 +53,6 @@ def personalens_input(table):
     if PL_REGEN_ON and table in paths.PERSONALENS_REGENERATED_TABLES:
         return paths.PERSONALENS_REGENERATED.format(table=table)
     return paths.personalens_release_table(table)
-
-PL = config["personalens"]
 
 
 def release_inputs():
@@ -77,7 +87,7 @@ def personalens_targets():
         *paths.PERSONALENS_JUDGE_TABLES,
         *paths.PERSONALENS_DIALOGUE_TABLES,
     ]
-    if PL.get("human_ratings"):
+    if PL["human_ratings"]:
         tables.append("agreement")
     return [
         *[paths.personalens_result_table(n, ext) for n in tables for ext in ("csv", "tex")],

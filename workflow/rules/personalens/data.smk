@@ -19,13 +19,14 @@ rule personalens_release:
         manifest=personalens_manifest(),
     output:
         **{t: paths.personalens_release_table(t) for t in paths.PERSONALENS_RELEASE_TABLES},
+    params:
+        **step_params(),
     log:
         paths.log("data", "personalens_release"),
     container:
         config["containers"]["cpu"]
     shell:
-        step("personalens.release", ["archive", "manifest"], paths.PERSONALENS_RELEASE_TABLES,
-             params=False)
+        run_step("personalens.data.release")
 
 
 rule personalens_regenerate:
@@ -37,44 +38,22 @@ rule personalens_regenerate:
            for t in paths.PERSONALENS_REGENERATED_TABLES},
         log=paths.PERSONALENS_REGENERATED.format(table="generation_log"),
     params:
-        spec=lambda w: as_json(
+        **step_params(
             {
                 **{k: v for k, v in PL_REGEN.items() if k != "enabled"},
-                "models": registry_subset(PL_REGEN.get("model", config["personalens"]["user_agent"])),
-                "cache_dir": config["cache_dir"],
-            }
+                "model": PL_REGEN_MODEL,
+            },
+            PL_REGENERATE_JOB,
         ),
     log:
         paths.log("data", "personalens_regenerate"),
     threads: MODEL_JOB_THREADS
     resources:
-        **job_resources(lambda w: [PL_REGEN.get("model", config["personalens"]["user_agent"])]),
+        **PL_REGENERATE_JOB.resources,
     container:
-        job_container(lambda w: [PL_REGEN.get("model", config["personalens"]["user_agent"])])
+        PL_REGENERATE_JOB.container
     shell:
-        step("personalens.regenerate",
-             ["profiles", "affinities", "interactions", "scenarios", "preference_schema"],
-             [*paths.PERSONALENS_REGENERATED_TABLES, "log"])
-
-
-# Always over the whole release, whatever sample the dialogues use.
-rule personalens_dataset_tables:
-    input:
-        **{t: paths.personalens_release_table(t)
-           for t in ("scenarios", "interests", "profiles", "affinities", "preference_schema")},
-    output:
-        **{f"{name}_{ext}": paths.personalens_result_table(name, ext)
-           for name in paths.PERSONALENS_DATASET_TABLES for ext in ("csv", "tex")},
-    log:
-        paths.log("personalens", "dataset_tables"),
-    container:
-        config["containers"]["cpu"]
-    shell:
-        step("personalens.datastats",
-             ["scenarios", "interests", "profiles", "affinities", "preference_schema"],
-             [f"{name}_{ext}" for name in paths.PERSONALENS_DATASET_TABLES
-              for ext in ("csv", "tex")],
-             params=False)
+        run_step("personalens.data.regenerate")
 
 
 rule personalens_sample:
@@ -83,10 +62,10 @@ rule personalens_sample:
     output:
         sample=paths.PERSONALENS_SAMPLE,
     params:
-        spec=as_json({k: config["personalens"][k] for k in SAMPLE_KEYS if k in config["personalens"]}),
+        **step_params({k: PL[k] for k in SAMPLE_KEYS}),
     log:
         paths.log("data", "personalens_sample"),
     container:
         config["containers"]["cpu"]
     shell:
-        step("personalens.sample", ["scenarios"], ["sample"])
+        run_step("personalens.data.sample")

@@ -12,7 +12,7 @@ rule persistence_download:
     container:
         config["containers"]["cpu"]
     shell:
-        "python -m personascope.download {params.url:q} {output:q} > {log:q} 2>&1"
+        f"{PYTHON} -m personascope.download {{params.url:q}} {{output:q}} > {{log:q}} 2>&1"
 
 
 rule persistence_inputs:
@@ -23,7 +23,7 @@ rule persistence_inputs:
     output:
         **{t: paths.persistence_data(t) for t in paths.PERSISTENCE_DATA_TABLES},
     params:
-        spec=as_json(
+        **step_params(
             {
                 "checks": persistence_checks(),
                 "roles": PP["roles"],
@@ -39,37 +39,4 @@ rule persistence_inputs:
     container:
         config["containers"]["cpu"]
     shell:
-        step("persistence.inputs", [*persistence_input_files()], paths.PERSISTENCE_DATA_TABLES)
-
-
-rule persistence_conditioned:
-    input:
-        dialogues=paths.PERSISTENCE_DIALOGUES,
-        roles=paths.persistence_data("roles"),
-        benchmark_items=paths.persistence_data("benchmark_items"),
-    output:
-        responses=paths.PERSISTENCE_CONDITIONED,
-        overflow=paths.PERSISTENCE_OVERFLOW,
-        usage=paths.PERSISTENCE_CONDITIONED_USAGE,
-    params:
-        spec=lambda w: as_json(
-            {
-                "model": w.model,
-                "dialogue_types": PP["dialogue_types"],
-                "checkpoints": PP["checkpoints"],
-                "context_tokens": PP["context_tokens"],
-                "sampling": PP["sampling"]["conditioned"],
-                "models": registry_subset(w.model),
-                "cache_dir": config["cache_dir"],
-            }
-        ),
-    log:
-        paths.log("persistence", "conditioned", "{model}"),
-    threads: MODEL_JOB_THREADS
-    resources:
-        **job_resources(lambda w: [w.model]),
-    container:
-        job_container(lambda w: [w.model])
-    shell:
-        step("persistence.conditioned", ["dialogues", "roles", "benchmark_items"],
-             ["responses", "overflow", "usage"])
+        run_step("persistence.data.normalize")

@@ -1,0 +1,15 @@
+rule persistence_ifbench:
+    input:
+        responses=paths.PERSISTENCE_CONDITIONED,
+        test_set=persistence_source_file("ifbench", "ifbench"),
+    output:
+        scores=paths.PERSISTENCE_IFBENCH,
+        report=paths.PERSISTENCE_IFBENCH_REPORT,
+    params:
+        **step_params(),
+    log:
+        paths.log("persistence", "ifbench", "{model}"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.ifbench.score")

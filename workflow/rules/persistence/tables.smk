@@ -1,0 +1,75 @@
+rule persistence_checkpoint_tables:
+    input:
+        observations=paths.PERSISTENCE_OBSERVATIONS,
+        coverage=paths.PERSISTENCE_COVERAGE,
+    output:
+        means_csv=paths.persistence_table("checkpoint_means", "csv"),
+        means_tex=paths.persistence_table("checkpoint_means", "tex"),
+        differences_csv=paths.persistence_table("checkpoint_differences", "csv"),
+        differences_tex=paths.persistence_table("checkpoint_differences", "tex"),
+    params:
+        **step_params({k: PP_STATS[k] for k in ("resamples", "seed")}),
+    log:
+        paths.log("persistence", "stats", "checkpoints"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.tables.checkpoints")
+
+
+rule persistence_cost_tables:
+    input:
+        observations=paths.PERSISTENCE_OBSERVATIONS,
+    output:
+        length_csv=paths.persistence_table("length_cost_per_model", "csv"),
+        personalization_csv=paths.persistence_table("personalization_cost_per_model", "csv"),
+    params:
+        **step_params({k: PP_STATS[k] for k in ("bar_resamples", "seed")}),
+    log:
+        paths.log("persistence", "stats", "costs"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.tables.costs")
+
+
+rule persistence_cost_regressions:
+    input:
+        observations=paths.PERSISTENCE_OBSERVATIONS,
+        coverage=paths.PERSISTENCE_COVERAGE,
+    output:
+        length_csv=paths.persistence_table("length_cost_regression", "csv"),
+        length_tex=paths.persistence_table("length_cost_regression", "tex"),
+        length_notes=paths.persistence_table("length_cost_regression_fits", "csv"),
+        personalization_csv=paths.persistence_table("personalization_cost_regression", "csv"),
+        personalization_tex=paths.persistence_table("personalization_cost_regression", "tex"),
+        personalization_notes=paths.persistence_table(
+            "personalization_cost_regression_fits", "csv"
+        ),
+    params:
+        **step_params(lambda w: {"registry": persistence_size_registry()}),
+    log:
+        paths.log("persistence", "stats", "cost_regressions"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.tables.cost_regressions")
+
+
+rule persistence_mixed_models:
+    input:
+        observations=paths.PERSISTENCE_OBSERVATIONS,
+        coverage=paths.PERSISTENCE_COVERAGE,
+    output:
+        length_effect_csv=paths.persistence_table("mixed_length_effect", "csv"),
+        length_effect_tex=paths.persistence_table("mixed_length_effect", "tex"),
+        persona_effect_csv=paths.persistence_table("mixed_persona_effect", "csv"),
+        persona_effect_tex=paths.persistence_table("mixed_persona_effect", "tex"),
+    params:
+        **step_params(),
+    log:
+        paths.log("persistence", "stats", "mixed_models"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.tables.mixed_models")

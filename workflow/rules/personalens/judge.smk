@@ -1,0 +1,28 @@
+# LLM-as-judge: one job per dialogue file; raw text, parsed value and parse status per item.
+rule personalens_judge:
+    input:
+        dialogues=paths.PERSONALENS_DIALOGUES,
+        sample=paths.PERSONALENS_SAMPLE,
+        **release_inputs(),
+    output:
+        judgments=paths.PERSONALENS_JUDGMENTS,
+        usage=paths.PERSONALENS_JUDGE_USAGE,
+    params:
+        **step_params(
+            lambda w: {
+                "judge": w.judge,
+                "sampling": PL["sampling"]["judge"],
+                "dimensions": PL["judge_dimensions"],
+                "turn_level_max_turns": PL["turn_level_max_turns"],
+            },
+            PL_JUDGE_JOB,
+        ),
+    log:
+        paths.log("personalens", "judge", "{judge}", "{model}", "{setting}", "shard-{shard}"),
+    threads: MODEL_JOB_THREADS
+    resources:
+        **PL_JUDGE_JOB.resources,
+    container:
+        PL_JUDGE_JOB.container
+    shell:
+        run_step("personalens.judge.dialogues")
