@@ -131,7 +131,7 @@ def test_every_step_name_resolves_to_its_stage_module() -> None:
 def test_a_step_name_outside_the_map_is_refused() -> None:
     from personascope.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="no module personascope.personalens.nowhere"):
+    with pytest.raises(ConfigError, match=r"no module personascope\.personalens\.nowhere"):
         resolve("personalens.nowhere.step")
     with pytest.raises(ConfigError, match="has no step"):
         resolve("personalens.tables.write_table")  # a function, but not a declared step

@@ -52,7 +52,7 @@ def test_gpu_rule_runs_in_vllm_image_with_nv_and_model_cache(
     assert (workdir / DIALOGUE).is_file()
     calls = standin_calls(env)
 
-    (gpu_call,) = calls_running(calls, "personalens.dialogues")
+    (gpu_call,) = calls_running(calls, "personalens.dialogues.simulate")
     assert gpu_call["image"] == str(tmp_path / "images" / "personascope-vllm.sif")
     options = gpu_call["options"]
     assert ["--nv"] in options
@@ -63,10 +63,10 @@ def test_gpu_rule_runs_in_vllm_image_with_nv_and_model_cache(
     assert ["--home", str(workdir)] in options  # Snakemake runs the job in the working dir
     # The image's own python runs the step (not the host interpreter's path).
     assert gpu_call["command"][0] in ("bash", "sh")
-    assert " python -m personascope personalens.dialogues " in gpu_call["command"][2]
+    assert " python -m personascope personalens.dialogues.simulate " in gpu_call["command"][2]
     assert sys.executable not in gpu_call["command"][2]
 
-    (cpu_call,) = calls_running(calls, "personalens.release")
+    (cpu_call,) = calls_running(calls, "personalens.data.release")
     assert cpu_call["image"] == str(tmp_path / "images" / "personascope-cpu.sif")
 
 

@@ -102,10 +102,10 @@ def test_workflow_through_slurm_profile_equals_local_run(
 
     # Inside the SLURM jobs, Snakemake ran each step in the image its models need.
     calls = standin_calls(env)
-    (gpu_call,) = calls_running(calls, "personalens.dialogues")
+    (gpu_call,) = calls_running(calls, "personalens.dialogues.simulate")
     assert gpu_call["image"].endswith("personascope-vllm.sif")
     assert ["--nv"] in gpu_call["options"]
-    for step in ("personalens.release", "personalens.judge"):
+    for step in ("personalens.data.release", "personalens.judge.dialogues"):
         assert all(c["image"].endswith("personascope-cpu.sif") for c in calls_running(calls, step))
         assert calls_running(calls, step), step
 
