@@ -27,9 +27,13 @@ def spec(name: str = "scripted", **overrides: object) -> ModelSpec:
 class FunctionEngine(Engine):
     """Answers each request with `reply(request)`; records every batch it was sent."""
 
-    def __init__(self, model: ModelSpec, reply: Callable[[ChatRequest], str]) -> None:
+    def __init__(
+        self, model: ModelSpec, reply: Callable[[ChatRequest], str], form: str | None = None
+    ) -> None:
         super().__init__(model)
         self.reply = reply
+        # the constraint form this stand-in claims to apply to constrained requests (None: none)
+        self.constraint_form = form
         self.batches: list[list[ChatRequest]] = []
 
     def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:
@@ -46,6 +50,7 @@ class FunctionEngine(Engine):
                     model=self.spec.model,
                     revision=self.spec.revision,
                     latency_s=0.0,
+                    constrained=self.constraint_form if request.constraint else None,
                 ),
             )
 
@@ -55,7 +60,10 @@ class FunctionEngine(Engine):
 
 
 def cached(
-    reply: Callable[[ChatRequest], str], cache_dir: object = None, **spec_overrides: object
+    reply: Callable[[ChatRequest], str],
+    cache_dir: object = None,
+    form: str | None = None,
+    **spec_overrides: object,
 ) -> tuple[CachedEngine, FunctionEngine]:
-    engine = FunctionEngine(spec(**spec_overrides), reply)
+    engine = FunctionEngine(spec(**spec_overrides), reply, form)
     return CachedEngine(engine, CallCache(cache_dir) if cache_dir else None), engine

@@ -12,7 +12,6 @@ from personascope.persistence import rubrics
     [
         ("**Reasoning:** talkative and warm.\n\n**Result:** 4", 4),
         ("Reasoning: meh\nResult: 1", 1),
-        ("**Result:** 2\nsecond thoughts\n**Result:** 5", 5),  # the last verdict counts
         ("Result: (3).", 3),
     ],
 )
@@ -28,6 +27,7 @@ def test_bfi_rating_parses_result_line(text: str, expected: int) -> None:
         "Result: 0",
         "Result: four",
         "Result: 3.5",
+        "**Result:** 2\nsecond thoughts\n**Result:** 5",  # two different verdicts
     ],
 )
 def test_bfi_rating_rejects_what_is_not_a_1_to_5_verdict(text: str) -> None:
@@ -64,8 +64,6 @@ def test_pairwise_swap_puts_the_model_answer_at_a_on_even_items_and_b_on_odd() -
         ("B", 0, 0.0),
         ("A", 1, 0.0),  # model at B (odd item), judge picked A = the reference
         ("B", 1, 1.0),
-        ("Tie", 2, 0.5),
-        ("tie", 3, 0.5),
     ],
 )
 def test_pairwise_parser_maps_the_verdict_to_the_models_win(
@@ -75,7 +73,10 @@ def test_pairwise_parser_maps_the_verdict_to_the_models_win(
     assert rubrics.pairwise_parser(item_index)(text) == win
 
 
-@pytest.mark.parametrize("text", ["Result: C", "Result: both", "I prefer A."])
+@pytest.mark.parametrize(
+    "text",
+    ["Result: C", "Result: both", "I prefer A.", "Result: Tie"],  # the format: A or B
+)
 def test_pairwise_parser_rejects_other_verdicts(text: str) -> None:
     with pytest.raises(ParseError):
         rubrics.pairwise_parser(0)(text)

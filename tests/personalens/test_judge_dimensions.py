@@ -27,9 +27,16 @@ def test_score_dimensions_accept_range_and_reject_outside(dim: str) -> None:
     parse = DIMENSIONS[dim][1]
     for n in range(low, high + 1):
         assert parse(f"Some reasoning.\nScore: {n}") == n
-    # the last Score line is the answer; markdown emphasis is tolerated
-    assert parse(f"Score: {low}\nOn reflection:\n**Score:** {high}") == high
-    for bad in (f"Score: {high + 1}", f"Score: {low - 1}", "Score: high", "I give it 3", ""):
+    # markdown emphasis is tolerated; two different verdicts are no verdict
+    assert parse(f"On reflection:\n**Score:** {high}") == high
+    for bad in (
+        f"Score: {high + 1}",
+        f"Score: {low - 1}",
+        "Score: high",
+        "I give it 3",
+        "",
+        f"Score: {low}\nOn reflection:\n**Score:** {high}",
+    ):
         with pytest.raises(ParseError):
             parse(bad)
 

@@ -2,74 +2,37 @@
 
 A judgment keeps the raw judge text, the parsed value and a parse status. A text that does not
 parse gets one re-ask with a format reminder; if that fails too the item is a recorded
-failure — excluded from every mean and counted in the reports, never a score.
+failure — excluded from every mean and counted in the reports, never a score. A task whose
+parser is a verdict format (`personascope.verdicts`) can also be judged under a constraint
+(`JUDGE_MODES`); a constrained answer that does not match its constraint is an engine error
+(raised by the call cache), never read as free text.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engines import CachedEngine, ChatRequest, Sampling
-from .errors import ParseError
+from .engines import CachedEngine, ChatRequest, ChatResponse, Sampling
+from .errors import ConfigError, ParseError
+from .verdicts import VerdictFormat
+
+log = logging.getLogger(__name__)
 
 STATUS_OK = "ok"
 STATUS_OK_AFTER_REASK = "ok_after_reask"
+STATUS_OK_CONSTRAINED = "ok_constrained"  # the verdict came from a constrained answer
 STATUS_FAILED = "parse_failure"
+STATUSES = (STATUS_OK, STATUS_OK_AFTER_REASK, STATUS_OK_CONSTRAINED, STATUS_FAILED)
+
+# free: the papers' protocol (free answer, one free re-ask); reask: free answer, the re-ask
+# constrained to the verdict alone; constrained: the whole answer constrained (bounded
+# reasoning + verdict). Engines without constrained decoding answer constrained requests freely.
+JUDGE_MODES = ("free", "reask", "constrained")
 
 Parser = Callable[[str], Any]
-
-
-def _labelled_values(text: str, label: str) -> list[str]:
-    # `Label: value` on a line of its own; markdown emphasis around either part is tolerated.
-    pattern = re.compile(
-        rf"^[\s>*_`#-]*{re.escape(label)}[\s*_`]*[:=][\s*_`]*([^\s*_`]+)[\s*_`.]*$",
-        re.IGNORECASE | re.MULTILINE,
-    )
-    return pattern.findall(text)
-
-
-def labelled_int(label: str, low: int, high: int) -> Parser:
-    """Parse the last `Label: N` line; N must be an integer in [low, high]."""
-
-    def parse(text: str) -> int:
-        found = _labelled_values(text, label)
-        if not found:
-            raise ParseError(f"no line of the form '{label}: N'")
-        raw = found[-1].strip("().[]")
-        if not re.fullmatch(r"[+-]?\d+", raw):
-            raise ParseError(f"'{label}: {found[-1]}' is not an integer")
-        value = int(raw)
-        if not low <= value <= high:
-            raise ParseError(f"{label} {value} outside {low}..{high}")
-        return value
-
-    parse.format_hint = f"`{label}: N` with N an integer from {low} to {high}"  # type: ignore[attr-defined]
-    return parse
-
-
-TRUE_WORDS = {"true", "yes"}
-FALSE_WORDS = {"false", "no"}
-
-
-def labelled_bool(label: str) -> Parser:
-    """Parse the last `Label: True|False` (or Yes|No) line."""
-
-    def parse(text: str) -> bool:
-        found = _labelled_values(text, label)
-        if not found:
-            raise ParseError(f"no line of the form '{label}: True|False'")
-        raw = found[-1].strip("().[]").lower()
-        if raw in TRUE_WORDS:
-            return True
-        if raw in FALSE_WORDS:
-            return False
-        raise ParseError(f"'{label}: {found[-1]}' is neither True nor False")
-
-    parse.format_hint = f"`{label}: True` or `{label}: False`"  # type: ignore[attr-defined]
-    return parse
 
 
 @dataclass
@@ -77,7 +40,10 @@ class JudgeTask:
     item_id: str
     dimension: str
     messages: list[dict[str, str]]
-    parser: Parser
+    # a verdict format (parser + constraints) or, for non-verdict tasks, any strict parser
+    parser: VerdictFormat | Parser
+    # maps the parsed verdict to the recorded value (default: float(verdict))
+    score: Callable[[Any], float] | None = None
 
 
 @dataclass
@@ -94,8 +60,13 @@ class Judgment:
         return dict(self.__dict__)
 
 
+def format_hint(parser: VerdictFormat | Parser) -> str:
+    if isinstance(parser, VerdictFormat):
+        return parser.describe()
+    return getattr(parser, "format_hint", "the required format")
+
+
 def reask_messages(task: JudgeTask, first_text: str, error: str) -> list[dict[str, str]]:
-    hint = getattr(task.parser, "format_hint", "the required format")
     return [
         *task.messages,
         {"role": "assistant", "content": first_text},
@@ -103,27 +74,58 @@ def reask_messages(task: JudgeTask, first_text: str, error: str) -> list[dict[st
             "role": "user",
             "content": (
                 f"Your answer could not be read ({error}). Reply again with your final answer "
-                f"as one line exactly of the form {hint}."
+                f"as one line exactly of the form {format_hint(task.parser)}."
             ),
         },
     ]
 
 
-def _try(parser: Parser, text: str) -> tuple[Any, str | None]:
+def _parse(task: JudgeTask, response: ChatResponse, mode: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, error). A constrained answer is read by its constraint's form."""
     try:
-        return parser(text), None
+        if response.constrained is not None and isinstance(task.parser, VerdictFormat):
+            verdict = task.parser.read_constrained(response.text, response.constrained, mode)
+        else:
+            verdict = task.parser(response.text)
     except ParseError as exc:
         return None, str(exc)
+    return (task.score(verdict) if task.score else verdict), None
 
 
-def judge(engine: CachedEngine, tasks: Sequence[JudgeTask], sampling: Sampling) -> list[Judgment]:
+def check_mode(mode: str) -> str:
+    if mode not in JUDGE_MODES:
+        raise ConfigError(f"judge_mode: {mode!r} is not one of {list(JUDGE_MODES)}")
+    return mode
+
+
+def _request(
+    task: JudgeTask, messages: list[dict[str, str]], sampling: Sampling, mode: str | None
+) -> ChatRequest:
+    """`mode` "answer"/"verdict": constrained (when the task declares a verdict format)."""
+    if mode is None or not isinstance(task.parser, VerdictFormat):
+        return ChatRequest.of(messages, sampling)
+    return ChatRequest.of(messages, sampling, task.parser.constraint(mode, sampling.max_tokens))
+
+
+def judge(
+    engine: CachedEngine, tasks: Sequence[JudgeTask], sampling: Sampling, mode: str = "free"
+) -> list[Judgment]:
     """Judge a batch: one batched call, then one batched re-ask for what did not parse."""
-    first = engine.generate([ChatRequest.of(t.messages, sampling) for t in tasks])
+    check_mode(mode)
+    first_mode = "answer" if mode == "constrained" else None
+    reask_mode = "verdict" if mode == "reask" else None
+    first = engine.generate([_request(t, t.messages, sampling, first_mode) for t in tasks])
     results: list[Judgment] = []
     retry: list[int] = []
     for i, (task, response) in enumerate(zip(tasks, first, strict=True)):
-        value, error = _try(task.parser, response.text)
-        status = STATUS_OK if error is None else STATUS_FAILED
+        value, error = _parse(task, response, "answer")
+        status = (
+            STATUS_FAILED
+            if error is not None
+            else STATUS_OK_CONSTRAINED
+            if response.constrained
+            else STATUS_OK
+        )
         results.append(
             Judgment(task.item_id, task.dimension, response.text, None, _num(value), status, error)
         )
@@ -131,20 +133,33 @@ def judge(engine: CachedEngine, tasks: Sequence[JudgeTask], sampling: Sampling) 
             retry.append(i)
     if retry:
         requests = [
-            ChatRequest.of(
-                reask_messages(tasks[i], results[i].raw_text, results[i].error or ""), sampling
+            _request(
+                tasks[i],
+                reask_messages(tasks[i], results[i].raw_text, results[i].error or ""),
+                sampling,
+                reask_mode,
             )
             for i in retry
         ]
         for i, response in zip(retry, engine.generate(requests), strict=True):
-            value, error = _try(tasks[i].parser, response.text)
+            value, error = _parse(tasks[i], response, "verdict")
             results[i].reask_text = response.text
             if error is None:
                 results[i].value = _num(value)
-                results[i].status = STATUS_OK_AFTER_REASK
+                results[i].status = (
+                    STATUS_OK_CONSTRAINED if response.constrained else STATUS_OK_AFTER_REASK
+                )
                 results[i].error = None
             else:
                 results[i].error = f"first: {results[i].error}; re-ask: {error}"
+    unconstrained = mode != "free" and any(r.constrained is None for r in first)
+    if unconstrained:
+        log.warning(
+            "judge %s: engine %s applies no constraint (judge_mode %s); its answers were free",
+            engine.spec.name,
+            engine.spec.engine,
+            mode,
+        )
     return results
 
 

@@ -38,13 +38,40 @@ class Sampling:
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """What a constrained answer must look like, in every form an engine may take it.
+
+    Built from a verdict format (`personascope.verdicts`); an engine applies the form its
+    registry entry supports and reports it in `ChatResponse.constrained`, and the call cache
+    checks the answer against that form (`constraint_mismatch`) before anyone reads it.
+    """
+
+    name: str
+    regex: str  # the whole answer; no named groups (vLLM's regex backends)
+    grammar: str  # GBNF (llama.cpp)
+    json_schema: str  # JSON schema as canonical JSON text (API structured outputs, tool input)
+
+    def schema(self) -> dict[str, Any]:
+        return json.loads(self.json_schema)
+
+
+TEXT_FORMS = ("regex", "grammar")
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     messages: tuple[Message, ...]
     sampling: Sampling = field(default_factory=Sampling)
+    constraint: Constraint | None = None
 
     @classmethod
-    def of(cls, messages: Sequence[Message], sampling: Sampling | None = None) -> ChatRequest:
-        return cls(tuple(dict(m) for m in messages), sampling or Sampling())
+    def of(
+        cls,
+        messages: Sequence[Message],
+        sampling: Sampling | None = None,
+        constraint: Constraint | None = None,
+    ) -> ChatRequest:
+        return cls(tuple(dict(m) for m in messages), sampling or Sampling(), constraint)
 
 
 @dataclass
@@ -59,6 +86,9 @@ class ChatResponse:
     latency_s: float
     raw_text: str | None = None  # before quirk post-processing (e.g. <think> removal)
     cached: bool = False
+    # the constraint form the engine applied ("grammar", "regex", "json_schema", "tool", ...);
+    # None: the answer is free text (no constraint asked, or the engine has none)
+    constrained: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,12 +175,72 @@ def request_key(model: ModelSpec | Mapping[str, str], request: ChatRequest) -> s
         "messages": list(request.messages),
         "sampling": asdict(request.sampling),
     }
+    if request.constraint is not None:
+        # Only constrained calls carry the field, so free calls keep the keys they always had.
+        payload["constraint"] = asdict(request.constraint)
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def json_mismatch(value: Any, schema: dict[str, Any], where: str = "answer") -> str | None:
+    """Why `value` does not satisfy `schema` (the subset verdict schemas use), or None."""
+    kind = schema.get("type")
+    checks = {
+        "object": dict,
+        "array": list,
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+    }
+    if kind in checks and (
+        not isinstance(value, checks[kind]) or (kind == "integer" and isinstance(value, bool))
+    ):
+        return f"{where} is {type(value).__name__}, expected {kind}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"{where} = {value!r}, expected one of {schema['enum']}"
+    if kind == "object":
+        props = schema.get("properties", {})
+        missing = [k for k in schema.get("required", []) if k not in value]
+        if missing:
+            return f"{where} lacks {missing}"
+        if schema.get("additionalProperties") is False and set(value) - set(props):
+            return f"{where} has unexpected keys {sorted(set(value) - set(props))}"
+        for key, sub in props.items():
+            if key in value:
+                problem = json_mismatch(value[key], sub, f"{where}.{key}")
+                if problem:
+                    return problem
+    if kind == "array":
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            return f"{where} has {len(value)} items"
+        for i, item in enumerate(value):
+            problem = json_mismatch(item, schema.get("items", {}), f"{where}[{i}]")
+            if problem:
+                return problem
+    return None
+
+
+def constraint_mismatch(constraint: Constraint, response: ChatResponse) -> str | None:
+    """Why a constrained answer does not match the form its engine applied, or None."""
+    if response.constrained is None:
+        return None
+    if response.constrained in TEXT_FORMS:
+        if re.fullmatch(constraint.regex, response.text, re.DOTALL) is None:
+            return f"the text does not match the {response.constrained} constraint"
+        return None
+    try:
+        value = json.loads(response.text)
+    except ValueError:
+        return f"the text is not the JSON object the {response.constrained} constraint asked for"
+    return json_mismatch(value, constraint.schema())
+
+
 class Engine(ABC):
     """A model behind the batch interface. Subclasses implement `stream`."""
+
+    # The constraint form this engine applies to constrained requests (None: it has none and
+    # answers them as free text). Engines set it from their registry entry.
+    constraint_form: str | None = None
 
     # Set by `open_engine`: where engines keep state next to the call cache (batch ids, bundles).
     cache_dir: Path | None = None

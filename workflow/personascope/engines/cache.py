@@ -15,15 +15,30 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..errors import EngineError
 from .base import (
     ChatRequest,
     ChatResponse,
     Engine,
     apply_request_quirks,
     apply_response_quirks,
+    constraint_mismatch,
     request_key,
 )
 from .progress import Progress
+
+
+class ConstraintIgnored(EngineError):
+    """A constrained answer that does not match its constraint: the engine or server did not
+    apply it (an unknown field dropped, a schema it could not convert)."""
+
+
+def describe_request(request: ChatRequest, limit: int = 120) -> str:
+    last = request.messages[-1] if request.messages else {"role": "-", "content": ""}
+    content = " ".join(last["content"].split())
+    if len(content) > limit:
+        content = content[:limit] + "..."
+    return f"{len(request.messages)} messages, last ({last['role']}): {content!r}"
 
 
 class CallCache:
@@ -91,10 +106,23 @@ class CachedEngine:
 
     def prepare(self, request: ChatRequest) -> ChatRequest:
         messages = apply_request_quirks(request.messages, self.spec.quirks)
-        return ChatRequest.of(messages, request.sampling)
+        return ChatRequest.of(messages, request.sampling, request.constraint)
 
     def key(self, prepared: ChatRequest) -> str:
         return request_key(self.identity, prepared)
+
+    def verify(self, request: ChatRequest, response: ChatResponse, key: str) -> None:
+        """A constrained answer must match the constraint the engine says it applied."""
+        if request.constraint is None:
+            return
+        problem = constraint_mismatch(request.constraint, response)
+        if problem:
+            raise ConstraintIgnored(
+                f"engine {self.spec.engine}, model {self.spec.name} ({self.spec.model}): "
+                f"constraint {request.constraint.name!r} ({response.constrained}) did not take "
+                f"effect: {problem}; request {key[:12]}: {describe_request(request)}; "
+                f"answer {response.text[:160]!r}"
+            )
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
         prepared = [self.prepare(r) for r in requests]
@@ -106,6 +134,7 @@ class CachedEngine:
             if record is not None:
                 results[i] = ChatResponse.from_record(record["response"])
                 results[i].cached = True
+                self.verify(prepared[i], results[i], key)
                 self.hits += 1
             else:
                 pending.setdefault(key, []).append(i)
@@ -128,6 +157,8 @@ class CachedEngine:
                 key = order[j]
                 response.raw_text = response.text
                 response.text = apply_response_quirks(response.text, self.spec.quirks)
+                # Checked before it is cached: an ignored constraint must not be served again.
+                self.verify(batch[j], response, key)
                 if self.cache is not None:
                     self.cache.put(
                         key,
@@ -137,6 +168,11 @@ class CachedEngine:
                                 **self.identity,
                                 "messages": list(batch[j].messages),
                                 "sampling": asdict(batch[j].sampling),
+                                **(
+                                    {"constraint": asdict(batch[j].constraint)}
+                                    if batch[j].constraint is not None
+                                    else {}
+                                ),
                             },
                             "response": response.to_record(),
                         },

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import ChatRequest, ChatResponse, Engine, ModelSpec
+from .base import ChatRequest, ChatResponse, Constraint, Engine, ModelSpec
 
 
 def resolve_gguf(options: dict[str, Any]) -> Path:
@@ -62,6 +62,19 @@ class LocalEngine(Engine):
             verbose=False,
         )
         self.n_ctx = int(opts.get("n_ctx", 8192))
+        # options.structured_outputs: "grammar" (llama.cpp GBNF grammars) or "none"
+        self.constraint_form = None if opts.get("structured_outputs") == "none" else "grammar"
+        self._grammars: dict[Constraint, Any] = {}
+
+    def grammar(self, constraint: Constraint | None) -> Any:
+        """The compiled llama.cpp grammar of a constraint (None: a free answer)."""
+        if constraint is None or self.constraint_form is None:
+            return None
+        if constraint not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            self._grammars[constraint] = LlamaGrammar.from_string(constraint.grammar, verbose=False)
+        return self._grammars[constraint]
 
     def _fit_max_tokens(self, request: ChatRequest) -> tuple[int, int]:
         # llama.cpp raises when prompt + max_tokens exceeds the context; shrink the budget instead,
@@ -88,7 +101,9 @@ class LocalEngine(Engine):
             # the numerics enough to change even greedy output: start every call from scratch, so
             # a response depends on its request alone, not on what ran before it.
             self.llm.reset()
+            grammar = self.grammar(request.constraint)
             out = self.llm.create_chat_completion(
+                grammar=grammar,
                 messages=list(request.messages),
                 temperature=sampling.temperature,
                 top_p=sampling.top_p,
@@ -109,6 +124,7 @@ class LocalEngine(Engine):
                     model=self.spec.model,
                     revision=self.spec.revision,
                     latency_s=time.perf_counter() - start,
+                    constrained=self.constraint_form if grammar is not None else None,
                 ),
             )
 

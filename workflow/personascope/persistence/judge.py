@@ -163,6 +163,7 @@ def conditioned_tasks(
     for row in responses[responses.dataset.isin(JUDGED_DATASETS)].itertuples(index=False):
         name = baseline_name if row.role == BASELINE else row.role
         description = descriptions.get(row.role, "")
+        score = None
         if row.dataset == "bfi":
             build = lambda text, r=row: rubrics.bfi_prompt(r.trait, r.prompt, text)  # noqa: E731
             parser = rubrics.LIKERT_PARSER
@@ -181,9 +182,10 @@ def conditioned_tasks(
                     int(r.item_index),
                 )
             )
-            parser = rubrics.pairwise_parser(int(row.item_index))
+            parser = rubrics.PAIRWISE
+            score = rubrics.pairwise_score(int(row.item_index))
         prompt, cut = fit_to_budget(build, row.response, budget, count, truncate)
-        tasks.append(JudgeTask(row.item, row.dataset, messages(prompt), parser))
+        tasks.append(JudgeTask(row.item, row.dataset, messages(prompt), parser, score))
         meta.append(
             {
                 "model": row.model,
@@ -209,6 +211,7 @@ class JudgeParams(ModelJobParams):
     model: str
     max_input_tokens: int
     sampling: dict[str, Any]
+    judge_mode: str
 
 
 def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
@@ -232,7 +235,7 @@ def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: J
                 table, descriptions, baseline_name, budget, count, truncate
             )
         sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
-        judgments = judge(engine, tasks, sampling) if tasks else []
+        judgments = judge(engine, tasks, sampling, params.judge_mode) if tasks else []
     rows = [
         {
             **m,

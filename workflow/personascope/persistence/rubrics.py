@@ -9,9 +9,9 @@ Three judge formats, as in the paper (Selene-style prompts; the wording here is 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from ..judging import ParseError, Parser, _labelled_values, labelled_bool, labelled_int
+from ..verdicts import boolean_verdict, choice_verdict, integer_verdict
 
 RESULT = "Result"
 
@@ -273,24 +273,6 @@ def pairwise_prompt(
     )
 
 
-def labelled_choice(label: str) -> Parser:
-    """Parse the last `Label: A|B|Tie` line to "A", "B" or "tie"."""
-
-    def parse(text: str) -> str:
-        found = _labelled_values(text, label)
-        if not found:
-            raise ParseError(f"no line of the form '{label}: A|B'")
-        raw = found[-1].strip("().[]\"'").lower()
-        if raw in {"a", "b"}:
-            return raw.upper()
-        if raw == "tie":
-            return "tie"
-        raise ParseError(f"'{label}: {found[-1]}' is neither A nor B")
-
-    parse.format_hint = f"`{label}: A` or `{label}: B`"  # type: ignore[attr-defined]
-    return parse
-
-
 def win(choice: str, item_index: int) -> float:
     """1 if the judge preferred the model's answer, 0 if the reference, 0.5 for a tie."""
     if choice == "tie":
@@ -299,26 +281,24 @@ def win(choice: str, item_index: int) -> float:
     return 1.0 if choice == model_label else 0.0
 
 
-def pairwise_parser(item_index: int) -> Parser:
-    """Parses the verdict straight to the model's win (1/0/0.5) for this item's A/B order."""
-    choice = labelled_choice(RESULT)
-
-    def parse(text: str) -> float:
-        return win(choice(text), item_index)
-
-    parse.format_hint = choice.format_hint  # type: ignore[attr-defined]
-    return parse
+# The verdict formats the templates ask for (label, range/choices; reasoning first, verdict last).
+LIKERT = integer_verdict(f"**{RESULT}:**", 1, 5, reasoning_label="**Reasoning:**")
+REFUSAL = boolean_verdict(f"**{RESULT}:**", ("Yes", "No"), reasoning_label="**Reasoning:**")
+PAIRWISE = choice_verdict(f"**{RESULT}:**", ("A", "B"), reasoning_label="**Reasoning:**")
+LIKERT_PARSER = LIKERT
+REFUSAL_PARSER = REFUSAL  # Yes/No -> True/False
 
 
-LIKERT_PARSER = labelled_int(RESULT, 1, 5)
-REFUSAL_PARSER = labelled_bool(RESULT)  # Yes/No -> True/False
+def pairwise_score(item_index: int) -> Callable[[str], float]:
+    """The judge's A/B verdict as the model's win (1/0) for this item's A/B order."""
+
+    def score(choice: str) -> float:
+        return win(choice, item_index)
+
+    return score
 
 
-def parser_for(kind: str, **kw: Any) -> Parser:
-    if kind == "likert":
-        return LIKERT_PARSER
-    if kind == "refusal":
-        return REFUSAL_PARSER
-    if kind == "pairwise":
-        return pairwise_parser(int(kw["item_index"]))
-    raise ValueError(f"unknown judge format {kind!r}")
+def pairwise_parser(item_index: int) -> Callable[[str], float]:
+    """Parses a free answer straight to the model's win for this item's A/B order."""
+    score = pairwise_score(item_index)
+    return lambda text: score(PAIRWISE.parse(text))

@@ -19,8 +19,9 @@ import pyarrow as pa
 from ..dialogue import ASSISTANT, Dialogue, Turn
 from ..engines import Sampling
 from ..io import read_parquet, write_parquet
-from ..judging import JudgeTask, Parser, judge, labelled_bool, labelled_int
+from ..judging import JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
+from ..verdicts import VerdictFormat, boolean_verdict, integer_verdict
 from ..steps import step
 from . import prompts
 from .scenarios import load_contexts
@@ -29,18 +30,20 @@ log = logging.getLogger(__name__)
 
 TURN_LEVEL = "personalization_turn"
 
-# dimension -> (prompt builder, parser)
-DIMENSIONS: dict[str, tuple[Callable[[dict[str, Any], str], str], Parser]] = {
-    "task_completion": (prompts.task_completion_prompt, labelled_bool("Completed")),
-    "personalization": (prompts.personalization_prompt, labelled_int("Score", 1, 4)),
-    "naturalness_user": (prompts.naturalness_prompt("user"), labelled_int("Score", 1, 5)),
-    "coherence_user": (prompts.coherence_prompt("user"), labelled_int("Score", 1, 5)),
-    "naturalness_assistant": (
-        prompts.naturalness_prompt("assistant"),
-        labelled_int("Score", 1, 5),
-    ),
-    "coherence_assistant": (prompts.coherence_prompt("assistant"), labelled_int("Score", 1, 5)),
-    TURN_LEVEL: (prompts.personalization_prompt, labelled_int("Score", 1, 4)),
+# The verdict formats the judge prompts ask for: a closing `Label: value` line.
+COMPLETED = boolean_verdict("Completed:")
+SCORE_1_4 = integer_verdict("Score:", 1, 4)
+SCORE_1_5 = integer_verdict("Score:", 1, 5)
+
+# dimension -> (prompt builder, verdict format)
+DIMENSIONS: dict[str, tuple[Callable[[dict[str, Any], str], str], VerdictFormat]] = {
+    "task_completion": (prompts.task_completion_prompt, COMPLETED),
+    "personalization": (prompts.personalization_prompt, SCORE_1_4),
+    "naturalness_user": (prompts.naturalness_prompt("user"), SCORE_1_5),
+    "coherence_user": (prompts.coherence_prompt("user"), SCORE_1_5),
+    "naturalness_assistant": (prompts.naturalness_prompt("assistant"), SCORE_1_5),
+    "coherence_assistant": (prompts.coherence_prompt("assistant"), SCORE_1_5),
+    TURN_LEVEL: (prompts.personalization_prompt, SCORE_1_4),
 }
 DEFAULT_DIMENSIONS = list(DIMENSIONS)
 
@@ -119,6 +122,7 @@ def check_dimensions(dims: list[str]) -> None:
 class JudgeParams(ModelJobParams):
     judge: str
     sampling: dict[str, Any]
+    judge_mode: str
     dimensions: list[str] | None
     turn_level_max_turns: int | None
 
@@ -144,7 +148,7 @@ def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgePa
     with EngineSet.of(params, outputs["usage"]) as engines:
         engine = engines.open(params.judge)
         sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
-        judgments = judge(engine, tasks, sampling) if tasks else []
+        judgments = judge(engine, tasks, sampling, params.judge_mode) if tasks else []
     rows = []
     for (row, turn), j in zip(meta, judgments, strict=True):
         rows.append(

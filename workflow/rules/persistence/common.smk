@@ -155,6 +155,7 @@ def persistence_judge_spec(w):
         "model": w.model,
         "max_input_tokens": PP["judge_max_input_tokens"],
         "sampling": PP["sampling"]["judge"],
+        "judge_mode": PP["judge_mode"],
     }
 
 

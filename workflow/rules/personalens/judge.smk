@@ -12,6 +12,7 @@ rule personalens_judge:
             lambda w: {
                 "judge": w.judge,
                 "sampling": PL["sampling"]["judge"],
+                "judge_mode": PL["judge_mode"],
                 "dimensions": PL["judge_dimensions"],
                 "turn_level_max_turns": PL["turn_level_max_turns"],
             },
