@@ -17,7 +17,7 @@ import pytest
 from conftest import run_snakemake, tiny_personalens_config, write_config
 from personascope import paths
 from personascope.dialogue import END_TERMINATED, END_TURN_CAP
-from personascope.judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK
+from personascope.judging import STATUS_FAILED, STATUSES
 
 pytestmark = pytest.mark.workflow
 
@@ -61,7 +61,7 @@ def test_judgments_keep_raw_text_and_never_score_a_failure(slice_run: Path) -> N
     files = list((slice_run / "results/personalens/judge").rglob("*.parquet"))
     judgments = pd.concat([pd.read_parquet(f) for f in files])
     assert set(judgments["dimension"]) == {"task_completion", "personalization"}
-    assert set(judgments["status"]) <= {STATUS_OK, STATUS_OK_AFTER_REASK, STATUS_FAILED}
+    assert set(judgments["status"]) <= set(STATUSES)
     assert judgments["raw_text"].str.len().gt(0).all()
     failed = judgments["status"] == STATUS_FAILED
     assert judgments.loc[failed, "value"].isna().all()

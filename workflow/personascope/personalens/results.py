@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..io import read_parquet, write_csv, write_latex
-from ..judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK
+from ..judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK, STATUS_OK_CONSTRAINED
 from ..stats import mean_ci
 from . import lexical
 from .datastats import latex_frame
@@ -113,7 +113,7 @@ def user_agent(judgments: pd.DataFrame) -> pd.DataFrame:
 
 def parse_failures(judgments: pd.DataFrame) -> pd.DataFrame:
     """Per judge, dimension, assistant and setting: items, parsed first time, after the
-    re-ask, failed."""
+    re-ask, from a constrained answer, failed."""
     rows = []
     keys = ["judge_model", "dimension", "assistant_model", "setting"]
     for key, group in judgments.groupby(keys, sort=True):
@@ -124,12 +124,22 @@ def parse_failures(judgments: pd.DataFrame) -> pd.DataFrame:
                 "items": len(group),
                 "ok": int((status == STATUS_OK).sum()),
                 "ok_after_reask": int((status == STATUS_OK_AFTER_REASK).sum()),
+                "ok_constrained": int((status == STATUS_OK_CONSTRAINED).sum()),
                 "parse_failure": int((status == STATUS_FAILED).sum()),
                 "failure_rate": 100.0 * float((status == STATUS_FAILED).mean()),
             }
         )
     return pd.DataFrame(
-        rows, columns=[*keys, "items", "ok", "ok_after_reask", "parse_failure", "failure_rate"]
+        rows,
+        columns=[
+            *keys,
+            "items",
+            "ok",
+            "ok_after_reask",
+            "ok_constrained",
+            "parse_failure",
+            "failure_rate",
+        ],
     )
 
 
