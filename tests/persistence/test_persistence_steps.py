@@ -39,6 +39,7 @@ def judge_params(tmp_path: Path, max_input_tokens: int) -> dict:
         "model": "m",
         "max_input_tokens": max_input_tokens,
         "sampling": {},
+        "judge_mode": "free",
         "models": REGISTRY,
         "cache_dir": str(tmp_path / "cache"),
     }

@@ -21,8 +21,8 @@ from ..engines import Sampling
 from ..io import read_parquet, write_parquet
 from ..judging import JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
-from ..verdicts import VerdictFormat, boolean_verdict, integer_verdict
 from ..steps import step
+from ..verdicts import VerdictFormat, boolean_verdict, integer_verdict
 from . import prompts
 from .scenarios import load_contexts
 
