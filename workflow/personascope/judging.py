@@ -17,7 +17,10 @@ from typing import Any
 
 from .engines import CachedEngine, ChatRequest, ChatResponse, Sampling
 from .errors import ConfigError, ParseError
-from .verdicts import VerdictFormat
+from .verdicts import SectionedVerdicts, VerdictFormat
+
+# Parsers that also give constraints (everything else is judged free only).
+FORMATS = (VerdictFormat, SectionedVerdicts)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,9 @@ class JudgeTask:
     dimension: str
     messages: list[dict[str, str]]
     # a verdict format (parser + constraints) or, for non-verdict tasks, any strict parser
-    parser: VerdictFormat | Parser
-    # maps the parsed verdict to the recorded value (default: float(verdict))
+    parser: VerdictFormat | SectionedVerdicts | Parser
+    # maps the parsed verdict to the recorded value (default: float(verdict); sectioned
+    # verdicts give a list, so their tasks need one, e.g. the mean of the sections)
     score: Callable[[Any], float] | None = None
 
 
@@ -60,8 +64,8 @@ class Judgment:
         return dict(self.__dict__)
 
 
-def format_hint(parser: VerdictFormat | Parser) -> str:
-    if isinstance(parser, VerdictFormat):
+def format_hint(parser: VerdictFormat | SectionedVerdicts | Parser) -> str:
+    if isinstance(parser, FORMATS):
         return parser.describe()
     return getattr(parser, "format_hint", "the required format")
 
@@ -83,7 +87,7 @@ def reask_messages(task: JudgeTask, first_text: str, error: str) -> list[dict[st
 def _parse(task: JudgeTask, response: ChatResponse, mode: str) -> tuple[Any, str | None]:
     """(value, None) or (None, error). A constrained answer is read by its constraint's form."""
     try:
-        if response.constrained is not None and isinstance(task.parser, VerdictFormat):
+        if response.constrained is not None and isinstance(task.parser, FORMATS):
             verdict = task.parser.read_constrained(response.text, response.constrained, mode)
         else:
             verdict = task.parser(response.text)
@@ -102,7 +106,7 @@ def _request(
     task: JudgeTask, messages: list[dict[str, str]], sampling: Sampling, mode: str | None
 ) -> ChatRequest:
     """`mode` "answer"/"verdict": constrained (when the task declares a verdict format)."""
-    if mode is None or not isinstance(task.parser, VerdictFormat):
+    if mode is None or not isinstance(task.parser, FORMATS):
         return ChatRequest.of(messages, sampling)
     return ChatRequest.of(messages, sampling, task.parser.constraint(mode, sampling.max_tokens))
 

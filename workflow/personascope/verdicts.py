@@ -143,6 +143,13 @@ class VerdictFormat:
             return [True, False]
         return list(self.choices)
 
+    def value_of(self, rendered: str) -> Any:
+        """The value a constrained answer wrote as `rendered`."""
+        for value in self.values():
+            if rendered == self.render(value):
+                return value
+        raise ParseError(f"{rendered!r} is not one of {self._value_alternatives()}")
+
     def render(self, value: Any) -> str:
         """The value as a constrained answer writes it."""
         if self.kind == "boolean":
@@ -311,37 +318,11 @@ class VerdictFormat:
         verdict line alone. Bounded so that it always fits `max_tokens`."""
         if mode not in ("answer", "verdict"):
             raise ValueError(f"constraint mode {mode!r}: expected answer or verdict")
-        parts = self._parts(mode, max_tokens)
-        alternatives = self._value_alternatives()
-        regex, rules = (
-            "",
-            [
-                "root ::= "
-                + " ".join(
-                    "verdict"
-                    if k == "verdict"
-                    else "reasoning"
-                    if k == "reasoning"
-                    else _gbnf_literal(t)
-                    for k, t in parts
-                    if k != "literal" or t
-                )
-            ],
-        )
-        for kind, text in parts:
-            if kind == "literal":
-                regex += _regex_literal(text)
-            elif kind == "verdict":
-                regex += "(?:" + "|".join(_regex_literal(a) for a in alternatives) + ")"
-            else:
-                regex += f"{REASONING_CHARS}{{0,{text}}}"
-                rules.append(f"reasoning ::= {REASONING_CHARS}{{0,{text}}}")
-        rules.append("verdict ::= " + " | ".join(_gbnf_literal(a) for a in alternatives))
-        return Constraint(
-            name=f"{_slug(_core(self.label))}_{mode}",
-            regex=regex,
-            grammar="\n".join(rules) + "\n",
-            json_schema=json.dumps(self.json_schema(mode), sort_keys=True),
+        return compile_constraint(
+            f"{_slug(_core(self.label))}_{mode}",
+            self._parts(mode, max_tokens),
+            self._value_alternatives(),
+            self.json_schema(mode),
         )
 
     def json_schema(self, mode: str) -> dict[str, Any]:
@@ -365,16 +346,7 @@ class VerdictFormat:
         }
 
     def _reader(self, mode: str) -> re.Pattern[str]:
-        regex = ""
-        for kind, text in self._parts(mode, 0):
-            if kind == "literal":
-                regex += re.escape(text)
-            elif kind == "verdict":
-                alternatives = "|".join(re.escape(a) for a in self._value_alternatives())
-                regex += f"(?P<verdict>{alternatives})"
-            else:
-                regex += f"{REASONING_CHARS}*"
-        return re.compile(regex)
+        return reader_regex(self._parts(mode, 0), self._value_alternatives())
 
     def read_constrained(self, text: str, form: str, mode: str) -> Any:
         """The verdict of an answer produced under `constraint(mode)` with the engine's `form`
@@ -384,9 +356,7 @@ class VerdictFormat:
             m = self._reader(mode).fullmatch(text)
             if m is None:
                 raise ParseError(f"constrained answer does not end in {self.describe()}")
-            for value in self.values():
-                if m.group("verdict") == self.render(value):
-                    return value
+            return self.value_of(m.group("v0"))
         try:
             data = json.loads(text)
             raw = data[VERDICT_KEY]
@@ -396,6 +366,51 @@ class VerdictFormat:
             if raw == value and type(raw) is type(value):
                 return value
         raise ParseError(f"constrained verdict {raw!r} is not one of {self.values()}")
+
+
+Parts = list[tuple[str, str]]
+
+
+def compile_constraint(
+    name: str, parts: Parts, alternatives: list[str], schema: dict[str, Any]
+) -> Constraint:
+    """A constraint from (kind, text) parts: literal text, bounded reasoning, the verdict."""
+    regex, root, bounds = "", [], set()
+    for kind, text in parts:
+        if kind == "literal":
+            if text:
+                regex += _regex_literal(text)
+                root.append(_gbnf_literal(text))
+        elif kind == "verdict":
+            regex += "(?:" + "|".join(_regex_literal(a) for a in alternatives) + ")"
+            root.append("verdict")
+        else:
+            regex += f"{REASONING_CHARS}{{0,{text}}}"
+            root.append(f"reasoning{text}")
+            bounds.add(text)
+    rules = ["root ::= " + " ".join(root)]
+    rules += [f"reasoning{b} ::= {REASONING_CHARS}{{0,{b}}}" for b in sorted(bounds)]
+    rules.append("verdict ::= " + " | ".join(_gbnf_literal(a) for a in alternatives))
+    return Constraint(
+        name=name,
+        regex=regex,
+        grammar="\n".join(rules) + "\n",
+        json_schema=json.dumps(schema, sort_keys=True),
+    )
+
+
+def reader_regex(parts: Parts, alternatives: list[str]) -> re.Pattern[str]:
+    """Reads the verdicts (groups v0, v1, ...) of an answer made under those parts."""
+    regex, n = "", 0
+    for kind, text in parts:
+        if kind == "literal":
+            regex += re.escape(text)
+        elif kind == "verdict":
+            regex += f"(?P<v{n}>" + "|".join(re.escape(a) for a in alternatives) + ")"
+            n += 1
+        else:
+            regex += f"{REASONING_CHARS}*"
+    return re.compile(regex)
 
 
 def _slug(text: str) -> str:
@@ -422,3 +437,100 @@ def choice_verdict(label: str, choices: tuple[str, ...], **kw: Any) -> VerdictFo
 def closing_phrase(phrase: str, low: int, high: int, **kw: Any) -> VerdictFormat:
     """A closing sentence `<phrase> N` on the answer's last line (PersonaGym's final score)."""
     return VerdictFormat(label=phrase, kind="integer", low=low, high=high, inline=True, **kw)
+
+
+@dataclass(frozen=True)
+class SectionedVerdicts:
+    """`count` numbered sections, each holding one verdict of `item` (PersonaGym grades several
+    rubrics in one answer: a header per evaluation, each ending in its closing phrase).
+
+    `header` is the section header with `{k}` for its number, as the prompt shows it. Free
+    answers: the headers must be 1..count in order, each section parsed by `item` on its own
+    (`parse_sections` keeps a failed section as its `ParseError`; `parse` needs every one).
+    """
+
+    item: VerdictFormat
+    count: int
+    header: str
+
+    def __post_init__(self) -> None:
+        if "{k}" not in self.header or self.count < 1:
+            raise ValueError("sectioned verdicts need a header with {k} and count >= 1")
+
+    def describe(self) -> str:
+        first = self.header.format(k=1)
+        return f"{self.count} sections `{first} ...`, each ending in {self.item.describe()}"
+
+    def _header_pattern(self) -> re.Pattern[str]:
+        head, tail = (re.escape(part) for part in self.header.split("{k}", 1))
+        return re.compile(rf"^[#*_\s]*{head}(?P<k>\d{{1,4}}){tail}", re.MULTILINE)
+
+    def parse_sections(self, text: str) -> list[Any]:
+        if not isinstance(text, str):
+            raise ParseError(f"judge answer is {type(text).__name__}, not text")
+        visible = "\n".join(visible_lines(text))
+        heads = list(self._header_pattern().finditer(visible))
+        numbers = [int(h.group("k")) for h in heads]
+        if numbers != list(range(1, self.count + 1)):
+            raise ParseError(f"sections numbered {numbers[:12]}, expected 1..{self.count}")
+        out: list[Any] = []
+        for i, head in enumerate(heads):
+            end = heads[i + 1].start() if i + 1 < len(heads) else len(visible)
+            try:
+                out.append(self.item.parse(visible[head.end() : end]))
+            except ParseError as exc:
+                out.append(ParseError(f"section {i + 1}: {exc}"))
+        return out
+
+    def parse(self, text: str) -> list[Any]:
+        values = self.parse_sections(text)
+        for value in values:
+            if isinstance(value, ParseError):
+                raise value
+        return values
+
+    def __call__(self, text: str) -> list[Any]:
+        return self.parse(text)
+
+    def _parts(self, mode: str, max_tokens: int) -> Parts:
+        per_section = max(0, max_tokens // self.count)
+        parts: Parts = []
+        for k in range(1, self.count + 1):
+            parts.append(("literal", ("" if k == 1 else "\n") + self.header.format(k=k) + " "))
+            inner = self.item._parts(mode, per_section - len(self.header) - 2)
+            parts += inner[1:] if inner[0] == ("literal", "") else inner
+        return parts
+
+    def constraint(self, mode: str, max_tokens: int) -> Constraint:
+        schema = {
+            "type": "object",
+            "properties": {
+                "evaluations": {
+                    "type": "array",
+                    "items": self.item.json_schema(mode),
+                    "minItems": self.count,
+                    "maxItems": self.count,
+                }
+            },
+            "required": ["evaluations"],
+            "additionalProperties": False,
+        }
+        name = f"{self.count}x{_slug(_core(self.item.label))}_{mode}"
+        return compile_constraint(
+            name, self._parts(mode, max_tokens), self.item._value_alternatives(), schema
+        )
+
+    def read_constrained(self, text: str, form: str, mode: str) -> list[Any]:
+        if form in ("regex", "grammar"):
+            m = reader_regex(self._parts(mode, 0), self.item._value_alternatives()).fullmatch(text)
+            if m is None:
+                raise ParseError(f"constrained answer is not {self.describe()}")
+            return [self.item.value_of(m.group(f"v{i}")) for i in range(self.count)]
+        try:
+            items = json.loads(text)["evaluations"]
+            return [
+                self.item.read_constrained(json.dumps(entry), "json_schema", mode)
+                for entry in items
+            ]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ParseError(f"constrained answer is not the evaluations object ({exc})") from None

@@ -1,0 +1,64 @@
+"""Fault suite, judge texts: adversarial answers for every verdict format the studies declare,
+each with the verdict a careful reader gives (`null`: no readable verdict, a parse failure).
+
+The texts are data (judge_texts.json). The suite prints its counts: tried, clean (the careful
+reader's verdict, or the parse failure where there is none), mis-scored (a value where there is
+none, or a different one), refused (a failure where a verdict is readable) and crashed (anything
+but a ParseError).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from personascope.errors import ParseError
+from personascope.persistence import rubrics
+from personascope.personalens.judge import COMPLETED, SCORE_1_4
+from personascope.verdicts import (
+    SectionedVerdicts,
+    boolean_verdict,
+    closing_phrase,
+    integer_verdict,
+)
+
+CASES = json.loads((Path(__file__).parent / "judge_texts.json").read_text("utf-8"))["cases"]
+PHRASE = closing_phrase("Therefore, the final score is", 1, 5)
+FORMATS = {
+    "score_1_4": SCORE_1_4,
+    "result_1_5": rubrics.LIKERT,
+    "completed": COMPLETED,
+    "refusal": rubrics.REFUSAL,
+    "pairwise": rubrics.PAIRWISE,
+    "naturalness_first": integer_verdict("Naturalness Score:", 1, 5, position="first"),
+    "verdict_first": boolean_verdict("VERDICT:", position="first", label_in_prompt=True),
+    "phrase": PHRASE,
+    "sections_3": SectionedVerdicts(PHRASE, 3, "({k}) Evaluation:"),
+}
+
+
+def outcome(case: dict) -> str:
+    try:
+        value = FORMATS[case["format"]].parse(case["text"])
+    except ParseError:
+        return "clean" if case["expected"] is None else "refused"
+    except Exception:  # counting crashes is the point
+        return "crashed"
+    if (
+        case["expected"] is None
+        or value != case["expected"]
+        or type(value) is not type(case["expected"])
+    ):
+        return "mis-scored"
+    return "clean"
+
+
+def test_every_adversarial_judge_text_gets_the_careful_readers_verdict() -> None:
+    assert len(CASES) >= 200 and set(c["format"] for c in CASES) == set(FORMATS)
+    results = [(case, outcome(case)) for case in CASES]
+    counts = {
+        k: sum(o == k for _, o in results) for k in ("clean", "mis-scored", "refused", "crashed")
+    }
+    print(f"\njudge texts: tried {len(CASES)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    wrong = [f"{c['format']}: {c['why']}: {o}" for c, o in results if o != "clean"]
+    assert not wrong, "\n".join(wrong)
