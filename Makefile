@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 EXTRAS ?= test,cluster
 
-.PHONY: setup system-deps run test lint bench clean-results
+.PHONY: setup system-deps run test lint bench vllm-api clean-results
 
 # llama-cpp-python compiles from source here (about 5 minutes on 2 cores); pip caches the wheel.
 $(VENV)/.installed: pyproject.toml
@@ -34,6 +34,13 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# The vLLM API check against the pinned release's real wheel (downloaded, never installed: it
+# needs CUDA); without it the tests check against the committed snapshot resources/vllm/.
+vllm-api: setup
+	rm -rf .vllm-wheel && $(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: \
+		"vllm==$$(cat containers/vllm-version.txt)" -d .vllm-wheel
+	PERSONASCOPE_VLLM_WHEEL=$$(ls .vllm-wheel/vllm-*.whl) $(BIN)/pytest -q tests/engines/test_vllm_api.py
 
 clean-results:
 	rm -rf results .snakemake

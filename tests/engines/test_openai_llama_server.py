@@ -44,3 +44,25 @@ def test_chat_completions_from_a_real_llama_cpp_server(llama_server: str, tmp_pa
     again = rerun.generate(batch[::-1])
     assert [r.text for r in again] == [r.text for r in out[::-1]]
     assert all(r.cached for r in again) and rerun.usage()["calls"] == 0
+
+
+def test_a_real_llama_cpp_server_applies_the_verdict_grammar(
+    llama_server: str, tmp_path: Path
+) -> None:
+    """The grammar travels as the server's documented `grammar` field and takes effect: the
+    135M model, which cannot follow the format unaided, answers exactly the constrained shape."""
+    from personascope.judging import STATUS_OK_CONSTRAINED, JudgeTask, judge
+    from personascope.persistence.rubrics import LIKERT
+
+    registry_entry = entry(
+        "openai", model="smollm2", base_url=llama_server, structured_outputs="grammar"
+    )
+    engine = open_engine("smollm2-served", registry_entry, tmp_path)
+    messages = [
+        {"role": "system", "content": "You are a careful judge."},
+        {"role": "user", "content": "Rate the reply 'Hello! How can I help?' to 'hi' from 1 to 5."},
+    ]
+    tasks = [JudgeTask(str(i), "bfi", messages, LIKERT) for i in range(1)]
+    (j,) = judge(engine, tasks, Sampling(temperature=0.0, max_tokens=48), "constrained")
+    assert j.status == STATUS_OK_CONSTRAINED and j.value in (1.0, 2.0, 3.0, 4.0, 5.0)
+    assert j.raw_text.startswith("**Reasoning:** ") and "\n\n**Result:** " in j.raw_text

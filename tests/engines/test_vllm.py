@@ -118,3 +118,36 @@ def test_unknown_engine_argument_is_rejected_like_vllm_does(
     # The stand-in mirrors vLLM's signature: a misspelt option must not pass silently.
     with pytest.raises(TypeError, match="max_model_length"):
         vllm_standin.LLM("m", max_model_length=10)
+
+
+def test_a_constrained_request_goes_as_structured_outputs_and_is_read(
+    vllm_standin: Any, tmp_path: Path
+) -> None:
+    from personascope.judging import STATUS_OK_CONSTRAINED, JudgeTask, judge
+    from personascope.persistence.rubrics import LIKERT
+
+    vllm_standin.ANSWER = lambda conversation, params: "**Reasoning:** fine\n\n**Result:** 4"
+    engine = open_engine("big", vllm_entry(), tmp_path)
+    task = JudgeTask("i", "bfi", list(conversation(0).messages), LIKERT)
+    (j,) = judge(engine, [task], Sampling(max_tokens=64), "constrained")
+    assert (j.status, j.value) == (STATUS_OK_CONSTRAINED, 4.0)
+    (params,) = next(c for c in vllm_standin.CALLS if c[0] == "chat")[1]["params"]
+    so = params.structured_outputs
+    assert isinstance(so, vllm_standin.sampling_params.StructuredOutputsParams)
+    assert so.regex == LIKERT.constraint("answer", 64).regex and so.grammar is None
+
+
+def test_a_constraint_vllm_ignored_is_an_engine_error_not_free_text(
+    vllm_standin: Any, tmp_path: Path
+) -> None:
+    from personascope.engines.cache import ConstraintIgnored
+    from personascope.judging import JudgeTask, judge
+    from personascope.persistence.rubrics import LIKERT
+
+    vllm_standin.ANSWER = None  # the stand-in answers as if the field had been dropped
+    engine = open_engine("big", vllm_entry(structured_outputs="grammar"), tmp_path)
+    task = JudgeTask("i", "bfi", list(conversation(0).messages), LIKERT)
+    with pytest.raises(ConstraintIgnored, match=r"engine vllm, model big .*grammar"):
+        judge(engine, [task], Sampling(max_tokens=64), "constrained")
+    # nothing was cached: a rerun asks again instead of serving the bad answer
+    assert not list(tmp_path.rglob("*.json"))

@@ -10,6 +10,9 @@ timeout), "malformed" (a 200 with a body that is not JSON), "incomplete" (a 200 
 lacks the response fields) and "leak" (a 500 whose body echoes the client's API key, as a
 careless proxy might). Every request is logged, so tests can count what the server really did.
 Replies are a deterministic function of the messages, so tests can check which answer went where.
+By default the server ignores any output constraint a request carries (as a server that drops a
+field it does not know would); `answer(body)` overrides the reply: a string is the text, a dict
+(Anthropic only) is the input of a tool_use block, as a server that honours the constraint sends.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ class FakeAPIServer:
         stall_s: float = 3.0,
         batch_polls_to_end: int = 2,
         batch_item_faults: dict[int, str] | None = None,
+        answer: Any = None,
     ) -> None:
+        self.answer = answer
         self.schedule = dict(schedule or {})
         assert set(self.schedule.values()) <= set(FAULTS), self.schedule
         self.api_key = api_key
@@ -196,7 +201,7 @@ class FakeAPIServer:
                 if self._fault(fault, anthropic=False):
                     return
                 time.sleep(server.delay_s)
-                text = reply_text(messages)
+                text = server.answer(body) if server.answer else reply_text(messages)
                 self._send(
                     200,
                     {
@@ -226,7 +231,7 @@ class FakeAPIServer:
                 if self._fault(fault, anthropic=True):
                     return
                 time.sleep(server.delay_s)
-                self._send(200, _message(body))
+                self._send(200, _message(body, server.answer))
 
             def _batch_create(self, body: dict[str, Any]) -> None:
                 batch_id = f"msgbatch_{len(server.batches) + 1:04d}"
@@ -269,7 +274,7 @@ class FakeAPIServer:
                             },
                         }
                     else:
-                        result = {"type": "succeeded", "message": _message(params)}
+                        result = {"type": "succeeded", "message": _message(params, server.answer)}
                     lines.append(json.dumps({"custom_id": item["custom_id"], "result": result}))
                 self._send(200, ("\n".join(lines) + "\n").encode())
 
@@ -282,15 +287,21 @@ def _error(kind: str, message: str, anthropic: bool) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": None}}
 
 
-def _message(params: dict[str, Any]) -> dict[str, Any]:
-    text = reply_text(params["messages"], params.get("system"))
+def _message(params: dict[str, Any], answer: Any = None) -> dict[str, Any]:
+    reply = answer(params) if answer else reply_text(params["messages"], params.get("system"))
+    text = reply if isinstance(reply, str) else json.dumps(reply)
+    block = (
+        {"type": "text", "text": reply}
+        if isinstance(reply, str)
+        else {"type": "tool_use", "id": "toolu_fake", "name": "verdict", "input": reply}
+    )
     return {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
         "model": params["model"],
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
+        "content": [block],
+        "stop_reason": "end_turn" if isinstance(reply, str) else "tool_use",
         "stop_sequence": None,
         "usage": {
             "input_tokens": len(json.dumps(params["messages"])) // 4,

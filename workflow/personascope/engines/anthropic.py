@@ -34,10 +34,16 @@ from typing import Any
 
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, request_key
 from .keys import key_from_env
-from .openai import MalformedResponse, api_limits
+from .openai import MalformedResponse, api_limits, structured_form
 from .pool import run_bounded
 
 log = logging.getLogger("personascope.engines")
+
+# registry options.structured_outputs -> the constraint form reported with each answer:
+# "output_config" = structured outputs (output_config.format JSON schema) for models that have
+# them; "tool" = forced use of one tool whose input schema is the verdict (older models).
+STRUCTURED_FORMS = {"none": None, "output_config": "json_schema", "tool": "tool"}
+VERDICT_TOOL = "verdict"
 
 # Body fields the SDK has no parameter for; sent through `extra_body`.
 RAW_FIELDS = ("temperature", "top_p")
@@ -95,6 +101,7 @@ class AnthropicEngine(Engine):
             kwargs["base_url"] = opts["base_url"]
         self.client = anthropic.Anthropic(**kwargs)
         self.limits = api_limits(spec)
+        self.constraint_form = structured_form(spec, STRUCTURED_FORMS, "none")
 
     # one call
 
@@ -115,18 +122,44 @@ class AnthropicEngine(Engine):
         params["temperature"] = sampling.temperature
         if sampling.top_p < 1.0 and not self.spec.options.get("temperature_only", False):
             params["top_p"] = sampling.top_p
+        if request.constraint is not None and self.constraint_form == "json_schema":
+            params["output_config"] = {
+                "format": {"type": "json_schema", "schema": request.constraint.schema()}
+            }
+        elif request.constraint is not None and self.constraint_form == "tool":
+            params["tools"] = [
+                {
+                    "name": VERDICT_TOOL,
+                    "description": "Record the verdict of this evaluation.",
+                    "input_schema": request.constraint.schema(),
+                }
+            ]
+            params["tool_choice"] = {"type": "tool", "name": VERDICT_TOOL}
         return params
+
+    def form_of(self, request: ChatRequest) -> str | None:
+        return self.constraint_form if request.constraint is not None else None
 
     def call(self, request: ChatRequest) -> ChatResponse:
         params = self.params(request)
         raw = {k: params.pop(k) for k in RAW_FIELDS if k in params}
         start = time.perf_counter()
         message = self.client.messages.create(**params, extra_body=raw or None)
-        return self.response(message, start)
+        response = self.response(message, start)
+        response.constrained = self.form_of(request)
+        return response
 
     def response(self, message: Any, start: float) -> ChatResponse:
         try:
             text = "".join(b.text for b in message.content if getattr(b, "type", "") == "text")
+            tools = [
+                b
+                for b in message.content
+                if getattr(b, "type", "") == "tool_use" and getattr(b, "name", "") == VERDICT_TOOL
+            ]
+            if tools:
+                # a forced verdict tool: its input is the answer (checked against the schema)
+                text = json.dumps(tools[0].input, ensure_ascii=False)
             usage = message.usage
             prompt_tokens = int(usage.input_tokens)
             completion_tokens = int(usage.output_tokens)
@@ -205,6 +238,7 @@ class AnthropicEngine(Engine):
                 if index is None or index in yielded:
                     continue
                 if isinstance(outcome, ChatResponse):
+                    outcome.constrained = self.form_of(requests[index])
                     yielded.add(index)
                     yield index, outcome
                 else:

@@ -10,6 +10,12 @@ Registry options:
   timeout_s        per-attempt timeout (default 600: CPU servers are slow on long prompts)
   send_seed        send a per-request seed (default true; some providers reject `seed`)
   extra_body       extra JSON fields for every request (e.g. provider-specific settings)
+  structured_outputs   how constrained requests (judge verdicts) are sent, by what the server
+                   supports: "none" (default: answered as free text), "json_schema"
+                   (`response_format` JSON schema: OpenAI, Gemini), "vllm" (`vllm serve`:
+                   extra_body {"structured_outputs": {"regex": ...}}; the old guided_* fields are
+                   silently ignored by current vLLM), "grammar" (`python -m llama_cpp.server`:
+                   extra_body {"grammar": GBNF})
 """
 
 from __future__ import annotations
@@ -20,11 +26,29 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import EngineError
-from .base import ChatRequest, ChatResponse, Engine, ModelSpec
+from .base import ChatRequest, ChatResponse, Constraint, Engine, ModelSpec
 from .keys import key_from_env
 from .local import derived_seed
 from .pool import run_bounded
 from .ratelimit import RateLimiter
+
+# registry options.structured_outputs -> the constraint form reported with each answer
+STRUCTURED_FORMS = {
+    "none": None,
+    "json_schema": "json_schema",
+    "vllm": "regex",
+    "grammar": "grammar",
+}
+
+
+def structured_form(spec: ModelSpec, forms: dict[str, str | None], default: str) -> str | None:
+    name = spec.options.get("structured_outputs", default)
+    if name not in forms:
+        raise ValueError(
+            f"model {spec.name} (engine {spec.engine}): options.structured_outputs {name!r} is "
+            f"not one of {sorted(forms)}"
+        )
+    return forms[name]
 
 
 class MalformedResponse(EngineError):
@@ -64,6 +88,17 @@ class OpenAIEngine(Engine):
             timeout=float(opts.get("timeout_s", 600)),
         )
         self.limits = api_limits(spec)
+        self.structured = spec.options.get("structured_outputs", "none")
+        self.constraint_form = structured_form(spec, STRUCTURED_FORMS, "none")
+
+    def constraint_fields(self, constraint: Constraint) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(request fields, extra_body fields) that carry a constraint to this server."""
+        if self.structured == "json_schema":
+            schema = {"name": constraint.name, "schema": constraint.schema(), "strict": True}
+            return {"response_format": {"type": "json_schema", "json_schema": schema}}, {}
+        if self.structured == "vllm":
+            return {}, {"structured_outputs": {"regex": constraint.regex}}
+        return {}, {"grammar": constraint.grammar}
 
     def _is_transient(self, exc: BaseException) -> bool:
         return isinstance(
@@ -83,8 +118,14 @@ class OpenAIEngine(Engine):
             kwargs["seed"] = sampling.seed if sampling.seed is not None else derived_seed(request)
         if sampling.stop:
             kwargs["stop"] = list(sampling.stop)
-        if self.spec.options.get("extra_body"):
-            kwargs["extra_body"] = dict(self.spec.options["extra_body"])
+        extra = dict(self.spec.options.get("extra_body") or {})
+        constrained = self.constraint_form if request.constraint is not None else None
+        if constrained:
+            fields, body = self.constraint_fields(request.constraint)
+            kwargs.update(fields)
+            extra.update(body)
+        if extra:
+            kwargs["extra_body"] = extra
         start = time.perf_counter()
         out = self.client.chat.completions.create(**kwargs)
         try:
@@ -106,6 +147,7 @@ class OpenAIEngine(Engine):
             model=self.spec.model,
             revision=self.spec.revision,
             latency_s=time.perf_counter() - start,
+            constrained=constrained,
         )
 
     def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:

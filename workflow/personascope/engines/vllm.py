@@ -14,6 +14,10 @@ that a round's shared system prompts and histories are computed once. Registry o
   enable_prefix_caching (default true),
   chunk_size  conversations per chat() call (default 512): finished chunks reach the call cache
               before the next starts, so a killed job loses at most one chunk.
+  structured_outputs  how constrained requests (judge verdicts) are sent: "regex" (default),
+              "grammar" or "json_schema" as `SamplingParams(structured_outputs=
+              StructuredOutputsParams(regex=|grammar=|json=))` — the current API; the removed
+              `guided_decoding`/`GuidedDecodingParams` are never used — or "none".
 The registry entry's `revision` is passed as the HF revision (and tokenizer revision).
 """
 
@@ -23,7 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .base import ChatRequest, ChatResponse, Engine, ModelSpec
+from .base import ChatRequest, ChatResponse, Constraint, Engine, ModelSpec
 from .local import derived_seed
 
 LOAD_OPTIONS = (
@@ -37,6 +41,14 @@ LOAD_OPTIONS = (
     "download_dir",
     "enable_prefix_caching",
 )
+
+# registry options.structured_outputs -> the constraint form reported with each answer
+STRUCTURED_FORMS = {
+    "regex": "regex",
+    "grammar": "grammar",
+    "json_schema": "json_schema",
+    "none": None,
+}
 
 # One load per job: loaded models by their load settings.
 _LOADED: dict[str, Any] = {}
@@ -70,6 +82,23 @@ class VLLMEngine(Engine):
             _LOADED[signature] = vllm.LLM(**kwargs)
         self.llm = _LOADED[signature]
         self.chunk_size = int(spec.options.get("chunk_size", 512))
+        form = spec.options.get("structured_outputs", "regex")
+        if form not in STRUCTURED_FORMS:
+            raise ValueError(
+                f"model {spec.name} (vllm): options.structured_outputs {form!r} is not one of "
+                f"{sorted(STRUCTURED_FORMS)}"
+            )
+        self.constraint_form = STRUCTURED_FORMS[form]
+
+    def structured_outputs(self, constraint: Constraint | None) -> Any:
+        if constraint is None or self.constraint_form is None:
+            return None
+        params = self.vllm.sampling_params.StructuredOutputsParams
+        if self.constraint_form == "regex":
+            return params(regex=constraint.regex)
+        if self.constraint_form == "grammar":
+            return params(grammar=constraint.grammar)
+        return params(json=constraint.schema())
 
     def sampling_params(self, request: ChatRequest) -> Any:
         sampling = request.sampling
@@ -80,6 +109,7 @@ class VLLMEngine(Engine):
             # Per request, so a conversation's output does not depend on its batch neighbours.
             seed=sampling.seed if sampling.seed is not None else derived_seed(request),
             stop=list(sampling.stop) or None,
+            structured_outputs=self.structured_outputs(request.constraint),
         )
 
     def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:
@@ -111,6 +141,7 @@ class VLLMEngine(Engine):
                         model=self.spec.model,
                         revision=self.spec.revision,
                         latency_s=share,
+                        constrained=self.constraint_form if chunk[offset].constraint else None,
                     ),
                 )
 

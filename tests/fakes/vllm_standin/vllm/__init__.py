@@ -13,7 +13,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import sampling_params as sampling_params
+from .sampling_params import StructuredOutputsParams
+
 CALLS: list[tuple[str, Any]] = []
+# A test may set ANSWER(conversation, params) -> text; by default the stand-in ignores any
+# structured-outputs constraint (as a vLLM that dropped the field would), so tests can check
+# that an ignored constraint is caught.
+ANSWER: Any = None
 
 # Engine arguments LLM(...) forwards to EngineArgs (a subset of vLLM's, enough to catch typos).
 ENGINE_ARGS = {
@@ -32,7 +39,6 @@ class SamplingParams:
     def __init__(
         self,
         n: int = 1,
-        best_of: int | None = None,
         presence_penalty: float = 0.0,
         frequency_penalty: float = 0.0,
         repetition_penalty: float = 1.0,
@@ -47,6 +53,7 @@ class SamplingParams:
         max_tokens: int | None = 16,
         min_tokens: int = 0,
         logprobs: int | None = None,
+        structured_outputs: StructuredOutputsParams | None = None,
     ) -> None:
         if temperature < 0:
             raise ValueError("temperature must be non-negative")
@@ -60,6 +67,7 @@ class SamplingParams:
         self.seed = seed
         self.stop = [stop] if isinstance(stop, str) else list(stop or [])
         self.max_tokens = max_tokens
+        self.structured_outputs = structured_outputs
 
 
 @dataclass
@@ -170,6 +178,8 @@ class LLM:
         limit = params.max_tokens or len(words)
         finish = "length" if len(words) > limit else "stop"
         words = words[:limit]
+        if ANSWER is not None:
+            words = ANSWER(conversation, params).split(" ")
         return RequestOutput(
             request_id=str(index),
             prompt=prompt,
