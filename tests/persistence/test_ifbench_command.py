@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from personascope import ifbench
 
 
@@ -116,11 +117,12 @@ def test_unknown_prompt_is_an_error_naming_the_line(
 def test_default_test_set_is_the_pinned_shared_copy(
     tmp_path: Path, sample_lines: list[dict], shared_data: Path
 ) -> None:
-    # Run from a checkout beside shared/: the default ../shared/data/ifbench path resolves.
+    # Run from this checkout (any folder name) beside shared/: the default
+    # ../shared/data/ifbench path resolves.
     # The pinned test set differs from the sample's prompts in trailing spaces (tolerated) and in
     # one prompt (sample line 269), which is reported by line.
     src = write_jsonl(tmp_path / "in.jsonl", sample_lines)
-    cwd = shared_data.parent.parent / "main"
+    cwd = REPO
     proc = run_cli("score", str(src), "--out", str(tmp_path / "o.jsonl"), cwd=cwd)
     assert proc.returncode != 0
     assert f"{src}:269" in proc.stderr

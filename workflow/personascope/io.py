@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,19 +71,23 @@ def write_latex(frame: pd.DataFrame, path: str | os.PathLike[str], caption: str 
     write_text("\n".join(lines), path)
 
 
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+}
+LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in LATEX_SPECIALS))
+
+
 def latex_escape(text: str) -> str:
-    for char, repl in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("$", r"\$"),
-        ("#", r"\#"),
-        ("_", r"\_"),
-        ("{", r"\{"),
-        ("}", r"\}"),
-    ):
-        text = text.replace(char, repl)
-    return text
+    # One pass: replacing characters one after another would escape the braces of an earlier
+    # replacement (a backslash becoming \textbackslash\{\}).
+    return LATEX_SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group(0)], text)
 
 
 def latex_cell(value: Any) -> str:
