@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from personascope.persistence import inputs
+from personascope.persistence import data as inputs
 from personascope.persistence.prompts import system_prompt
 
 HERE = Path(__file__).resolve().parent

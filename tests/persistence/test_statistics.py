@@ -15,6 +15,7 @@ import pytest
 import synthetic_ratings as syn
 from personascope.persistence import regressions as rg
 from personascope.persistence import statistics as st
+from personascope.persistence.data import bfi_labels
 from personascope.persistence.ratings import RATINGS_SCHEMA
 from personascope.stats import bootstrap_ci
 
@@ -138,10 +139,9 @@ def test_bfi_profiles_against_incharacter_labels_and_baseline() -> None:
     ratings = st.validate_ratings(
         pd.DataFrame(bfi_rows("Gaston", gaston) + bfi_rows("empty", empty))
     )
+    roles = ["Gaston", "HAL 9000", "empty"]
     key = st.load_bfi_key(
-        INCHARACTER / "BFI.json",
-        INCHARACTER / "characters_labels.json",
-        ["Gaston", "HAL 9000", "empty"],
+        INCHARACTER / "BFI.json", bfi_labels(INCHARACTER / "characters_labels.json", roles), roles
     )
     assert set(key.labels) == {"Gaston"}  # HAL 9000 is not an InCharacter character
     obs = st.metric_observations(ratings, key).set_index(["metric", "role"])
@@ -172,7 +172,8 @@ def test_bfi_profiles_against_incharacter_labels_and_baseline() -> None:
 
 
 def test_unknown_bfi_item_is_an_error() -> None:
-    key = st.load_bfi_key(INCHARACTER / "BFI.json", INCHARACTER / "characters_labels.json", [])
+    labels = bfi_labels(INCHARACTER / "characters_labels.json", [])
+    key = st.load_bfi_key(INCHARACTER / "BFI.json", labels, [])
     ratings = st.validate_ratings(pd.DataFrame([row(dataset="bfi", item="99", rating=3.0)]))
     with pytest.raises(st.RatingsTableError, match="'99'"):
         st.metric_observations(ratings, key)

@@ -28,46 +28,11 @@ from ..engines import ChatRequest, Sampling
 from ..io import read_parquet, write_parquet
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
+from .formats import OVERFLOW_SCHEMA, RESPONSE_SCHEMA
 from .prompts import ORIGINAL, role_systems
 
 log = logging.getLogger(__name__)
 
-KEYS = ("model", "role", "dialogue_type", "round", "dataset", "item")
-RESPONSE_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("round", pa.int64()),
-        ("dataset", pa.string()),
-        ("item", pa.string()),
-        ("item_index", pa.int64()),
-        ("prompt", pa.string()),
-        ("reference", pa.string()),
-        ("trait", pa.string()),
-        ("label", pa.string()),
-        ("response", pa.string()),
-        ("prefix_tokens", pa.int64()),
-        ("prompt_tokens", pa.int64()),
-        ("completion_tokens", pa.int64()),
-        ("finish_reason", pa.string()),
-    ]
-)
-OVERFLOW_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("round", pa.int64()),
-        ("dataset", pa.string()),
-        ("item", pa.string()),
-        ("prefix_tokens", pa.int64()),
-        ("estimated_prompt_tokens", pa.int64()),
-        ("max_tokens", pa.int64()),
-        ("context_tokens", pa.int64()),
-        ("reason", pa.string()),
-    ]
-)
 
 DEFAULT_CONTEXT_TOKENS = 131072
 CONTEXT_OPTION_KEYS = ("context_tokens", "max_model_len", "n_ctx")

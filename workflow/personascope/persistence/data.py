@@ -30,6 +30,16 @@ import pyarrow as pa
 from ..errors import InputDataError
 from ..io import write_parquet
 from ..steps import step
+from .formats import (
+    BENCHMARKS,
+    BFI_TRAITS,
+    ITEMS_SCHEMA,
+    LABELS_SCHEMA,
+    ROLEBENCH_GENERAL,
+    ROLEBENCH_ROLE_SPECIFIC,
+    ROLES_SCHEMA,
+    SCRIPTS_SCHEMA,
+)
 from .prompts import (
     BASELINE,
     GOAL_ORIENTED,
@@ -42,36 +52,6 @@ from .prompts import (
 )
 
 log = logging.getLogger(__name__)
-
-BFI_TRAITS = ("Extraversion", "Agreeableness", "Conscientiousness", "Neuroticism", "Openness")
-ROLEBENCH_ROLE_SPECIFIC = "rolebench_role_specific"
-ROLEBENCH_GENERAL = "rolebench_general"
-BENCHMARKS = ("bfi", ROLEBENCH_ROLE_SPECIFIC, ROLEBENCH_GENERAL, "ifbench", "xstest")
-
-ROLES_SCHEMA = pa.schema(
-    [("role", pa.string()), ("description", pa.string()), ("system_prompt", pa.string())]
-)
-SCRIPTS_SCHEMA = pa.schema(
-    [
-        ("dialogue_type", pa.string()),
-        ("order", pa.string()),
-        ("round", pa.int64()),
-        ("template", pa.string()),
-    ]
-)
-ITEMS_SCHEMA = pa.schema(
-    [
-        ("dataset", pa.string()),
-        ("role", pa.string()),
-        ("item", pa.string()),
-        ("item_index", pa.int64()),
-        ("prompt", pa.string()),
-        ("reference", pa.string()),
-        ("trait", pa.string()),
-        ("label", pa.string()),
-    ]
-)
-LABELS_SCHEMA = pa.schema([("role", pa.string()), ("trait", pa.string()), ("score", pa.float64())])
 
 
 class InputError(InputDataError):
@@ -265,6 +245,30 @@ def strip_addressee(instruction: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
+# RoleBench's two files name the question and the reference answer differently: the fields of
+# each, in the order they are tried.
+ROLE_SPECIFIC_FIELDS = (("instruction", "question"), ("answer", "generated"))
+GENERAL_FIELDS = (("question", "instruction"), ("generated", "answer"))
+
+
+def rolebench_row(
+    role: str,
+    item: str,
+    rec: dict[str, Any],
+    fields: tuple[tuple[str, ...], tuple[str, ...]],
+    path: Path,
+    line: int,
+) -> dict[str, Any]:
+    """One RoleBench item: the question asked and the reference answer it is compared with."""
+    prompt_fields, answer_fields = fields
+    return {
+        "role": role,
+        "item": item,
+        "prompt": str(_field(rec, prompt_fields, path, line)),
+        "reference": _first_answer(_field(rec, answer_fields, path, line)),
+    }
+
+
 def rolebench_role_specific(
     files: dict[str, Path], roles: list[str], n: int | None, seed: int
 ) -> list[dict[str, Any]]:
@@ -275,14 +279,7 @@ def rolebench_role_specific(
         path = files[role]
         rows = []
         for i, rec in enumerate(read_jsonl(path), 1):
-            rows.append(
-                {
-                    "role": role,
-                    "item": f"{role}:{i - 1}",
-                    "prompt": str(_field(rec, ("instruction", "question"), path, i)),
-                    "reference": _first_answer(_field(rec, ("answer", "generated"), path, i)),
-                }
-            )
+            rows.append(rolebench_row(role, f"{role}:{i - 1}", rec, ROLE_SPECIFIC_FIELDS, path, i))
         picked = sample(rows, n, seed)
         out += picked
         union += [{**r, "role": BASELINE, "prompt": strip_addressee(r["prompt"])} for r in picked]
@@ -301,14 +298,7 @@ def rolebench_general(
         for i, rec in enumerate(records, 1):
             if rec.get("role") != role:
                 continue
-            rows.append(
-                {
-                    "role": role,
-                    "item": f"{role}:{len(rows)}",
-                    "prompt": str(_field(rec, ("question", "instruction"), path, i)),
-                    "reference": _first_answer(_field(rec, ("generated", "answer"), path, i)),
-                }
-            )
+            rows.append(rolebench_row(role, f"{role}:{len(rows)}", rec, GENERAL_FIELDS, path, i))
         picked = sample(rows, n, seed)
         out += picked
         for r in picked:
@@ -400,7 +390,9 @@ def normalize(inputs: dict[str, Any], outputs: dict[str, Path], params: Normaliz
     write_parquet(
         pa.Table.from_pandas(items, ITEMS_SCHEMA, preserve_index=False), outputs["benchmark_items"]
     )
-    labels = bfi_labels(inputs["labels"], list(roles))
+    # every role of roles.json, not only the configured ones: a given ratings table
+    # (persistence.ratings_table) may name any of them
+    labels = bfi_labels(inputs["labels"], sorted(read_json(inputs["roles"], "roles")))
     write_parquet(
         pa.Table.from_pandas(labels, LABELS_SCHEMA, preserve_index=False), outputs["bfi_labels"]
     )

@@ -24,26 +24,10 @@ from ..engines import Sampling
 from ..io import read_parquet, write_parquet
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
+from .formats import DIALOGUE_SCHEMA
 from .prompts import BASELINE, fill, role_systems
 
 log = logging.getLogger(__name__)
-
-DIALOGUE_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("order", pa.string()),
-        ("round", pa.int64()),
-        ("user", pa.string()),
-        ("assistant", pa.string()),
-        ("prompt_tokens", pa.int64()),
-        ("completion_tokens", pa.int64()),
-        ("prefix_tokens", pa.int64()),
-        ("finish_reason", pa.string()),
-        ("end_reason", pa.string()),
-    ]
-)
 
 
 def dialogue_id(model: str, role: str, dialogue_type: str, order: str) -> str:

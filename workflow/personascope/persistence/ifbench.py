@@ -14,27 +14,9 @@ import pyarrow as pa
 from ..ifbench import Scorer, load_test_set, resolve_test_set, summary
 from ..io import read_parquet, write_json, write_parquet
 from ..steps import NoParams, step
+from .formats import SCORE_SCHEMA
 
 log = logging.getLogger(__name__)
-
-SCORE_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("round", pa.int64()),
-        ("item", pa.string()),
-        ("prefix_tokens", pa.int64()),
-        ("prompt", pa.string()),
-        ("response", pa.string()),
-        ("instruction_id_list", pa.list_(pa.string())),
-        ("strict_follow_all", pa.bool_()),
-        ("strict_follow_list", pa.list_(pa.bool_())),
-        ("loose_follow_all", pa.bool_()),
-        ("loose_follow_list", pa.list_(pa.bool_())),
-        ("unverifiable", pa.list_(pa.string())),
-    ]
-)
 
 
 @step(NoParams)

@@ -25,36 +25,14 @@ from ..judging import STATUS_FAILED, JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
 from . import rubrics
+from .formats import JUDGED_BENCHMARKS, JUDGMENT_SCHEMA
 from .prompts import BASELINE, text_or_none
 
 log = logging.getLogger(__name__)
 
 JUDGE_SYSTEM = "You are a careful, impartial evaluator. Follow the required reply format exactly."
 FIDELITY_DIMENSIONS = tuple(rubrics.FIDELITY)
-JUDGED_DATASETS = ("bfi", "rolebench_role_specific", "rolebench_general", "xstest")
 
-JUDGMENT_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("judge_model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("order", pa.string()),
-        ("round", pa.int64()),
-        ("dataset", pa.string()),
-        ("item", pa.string()),
-        ("item_index", pa.int64()),
-        ("trait", pa.string()),
-        ("label", pa.string()),
-        ("prefix_tokens", pa.int64()),
-        ("truncated", pa.bool_()),
-        ("raw_text", pa.string()),
-        ("reask_text", pa.string()),
-        ("value", pa.float64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-    ]
-)
 
 Counter = Callable[[str], int]
 Truncator = Callable[[str, int], str]
@@ -160,7 +138,7 @@ def conditioned_tasks(
     truncate: Truncator,
 ) -> tuple[list[JudgeTask], list[dict[str, Any]]]:
     tasks, meta = [], []
-    for row in responses[responses.dataset.isin(JUDGED_DATASETS)].itertuples(index=False):
+    for row in responses[responses.dataset.isin(JUDGED_BENCHMARKS)].itertuples(index=False):
         name = baseline_name if row.role == BASELINE else row.role
         description = descriptions.get(row.role, "")
         score = None

@@ -38,38 +38,10 @@ import pyarrow as pa
 from ..io import read_parquet, write_json, write_parquet
 from ..judging import STATUS_FAILED
 from ..steps import NoParams, as_list, step
+from .formats import FAILURE_SCHEMA, RATINGS_SCHEMA
 
 log = logging.getLogger(__name__)
 
-RATINGS_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("order", pa.string()),
-        ("round", pa.int64()),
-        ("dataset", pa.string()),
-        ("item", pa.string()),
-        ("trait", pa.string()),
-        ("rating", pa.float64()),
-        ("prefix_tokens", pa.int64()),
-    ]
-)
-FAILURE_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("role", pa.string()),
-        ("dialogue_type", pa.string()),
-        ("order", pa.string()),
-        ("round", pa.int64()),
-        ("dataset", pa.string()),
-        ("item", pa.string()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("raw_text", pa.string()),
-        ("reask_text", pa.string()),
-    ]
-)
 COLUMNS = RATINGS_SCHEMA.names
 
 

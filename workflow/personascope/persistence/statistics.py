@@ -27,37 +27,14 @@ import pandas as pd
 from ..errors import InputDataError
 from ..io import read_parquet
 from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
+from .formats import BFI_TRAITS, DATASETS, FIDELITY, KEY, RATINGS_COLUMNS
 
 log = logging.getLogger(__name__)
 
 BASELINE = "empty"
 DIALOGUE_TYPES = ("persona_directed", "goal_oriented")
 BAR_RESAMPLES = 5000
-TRAITS = ("Extraversion", "Agreeableness", "Conscientiousness", "Neuroticism", "Openness")
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A dataset of the ratings table: its native scale and the metric(s) it yields."""
-
-    scale: str  # "likert" (1-5) | "binary" (0/1) | "pairwise" (1 win, 0.5 tie, 0 loss)
-    label: str
-    higher_is_better: bool
-
-
-DATASETS: dict[str, Dataset] = {
-    "fidelity_knowledge": Dataset("likert", "Knowledge", True),
-    "fidelity_style": Dataset("likert", "Style", True),
-    "fidelity_in_character": Dataset("likert", "In-character", True),
-    "bfi": Dataset("likert", "BFI trait rating", True),
-    "rolebench_role_specific": Dataset("pairwise", "Persona-specific instr. (win %)", True),
-    "rolebench_general": Dataset("pairwise", "General instr. (win %)", True),
-    "ifbench_strict": Dataset("binary", "IFBench strict (acc. %)", True),
-    "ifbench_loose": Dataset("binary", "IFBench loose (acc. %)", True),
-    "xstest_unsafe": Dataset("binary", "Safety: refusals on unsafe (%)", True),
-    "xstest_safe": Dataset("binary", "Excess safety: refusals on safe (%)", False),
-}
-FIDELITY = ("fidelity_knowledge", "fidelity_style", "fidelity_in_character")
+TRAITS = BFI_TRAITS
 
 # Metrics (what the statistics report) -> (label, higher is better). BFI ratings become distances.
 METRICS: dict[str, tuple[str, bool]] = {
@@ -77,17 +54,6 @@ METRIC_ORDER = (
     "xstest_safe",
 )
 
-RATINGS_COLUMNS: dict[str, str] = {
-    "model": "registry name of the evaluated model",
-    "role": "one of the roles, or 'empty' for the no-persona baseline",
-    "dialogue_type": "persona_directed | goal_oriented",
-    "round": "checkpoint k (conditioned benchmarks) or dialogue round 1..N (fidelity)",
-    "dataset": " | ".join(DATASETS),
-    "item": "item id (for bfi: the InCharacter BFI question number)",
-    "rating": "native scale: 1-5 (fidelity, bfi), 1/0.5/0 (rolebench), 1/0 (ifbench, xstest)",
-    "prefix_tokens": "cumulative prefix token count (optional: empty when unknown)",
-}
-KEY = ["model", "role", "dialogue_type", "round", "dataset", "item"]
 OBS_COLUMNS = [
     "model",
     "role",
@@ -185,11 +151,11 @@ def validate_ratings(frame: pd.DataFrame, source: str = "<frame>") -> pd.DataFra
             "an integer >= 0 or empty",
         )
     out["prefix_tokens"] = tokens.astype(float)
-    dupes = out.duplicated(KEY, keep=False)
+    dupes = out.duplicated(list(KEY), keep=False)
     if dupes.any():
-        first = out.loc[dupes, KEY].iloc[0].to_dict()
+        first = out.loc[dupes, list(KEY)].iloc[0].to_dict()
         raise RatingsTableError(
-            f"ratings table {source}: {int(dupes.sum())} rows repeat the key {KEY} "
+            f"ratings table {source}: {int(dupes.sum())} rows repeat the key {list(KEY)} "
             f"(one row per scored item expected), e.g. {first}"
         )
     return out.reset_index(drop=True)
@@ -214,17 +180,10 @@ class BfiKey:
     labels: dict[str, dict[str, float]]  # role -> trait -> InCharacter label on the 1-5 scale
 
 
-def load_bfi_key(
-    bfi_json: str | Path,
-    labels_json: str | Path,
-    roles: Iterable[str],
-    characters_json: str | Path | None = None,
-) -> BfiKey:
-    """Trait of each item from InCharacter's BFI.json; labels of the roles InCharacter annotates.
-
-    A role's character is its English entry `<role>-en` (all 8 paper roles are named so); with
-    InCharacter's characters.json, aliases are matched too.
-    """
+def load_bfi_key(bfi_json: str | Path, labels: pd.DataFrame, roles: Iterable[str]) -> BfiKey:
+    """Trait of each item and the reverse-keyed items from InCharacter's BFI.json; the labels
+    of the roles InCharacter annotates, from the normalized table the data stage wrote
+    (results/persistence/data/bfi_labels.parquet: role, trait, score)."""
     bfi = json.loads(Path(bfi_json).read_text(encoding="utf-8"))
     try:
         trait_of = {str(q): spec["dimension"] for q, spec in bfi["questions"].items()}
@@ -233,27 +192,13 @@ def load_bfi_key(
             f"{bfi_json}: expected InCharacter's BFI.json with questions {{id: {{dimension}}}}"
         ) from exc
     reverse = frozenset(str(q) for q in bfi.get("reverse", []))
-    annotation = json.loads(Path(labels_json).read_text(encoding="utf-8")).get("annotation", {})
-    characters = (
-        json.loads(Path(characters_json).read_text(encoding="utf-8")) if characters_json else {}
-    )
-    labels: dict[str, dict[str, float]] = {}
-    for role in roles:
-        if role == BASELINE:
-            continue
-        key = incharacter_key(role, characters)
-        if key not in annotation or "BFI" not in annotation[key]:
-            continue
-        labels[role] = {t: float(annotation[key]["BFI"][t]["score"]) for t in TRAITS}
-    return BfiKey(trait_of, reverse, labels)
-
-
-def incharacter_key(role: str, characters: dict[str, Any]) -> str:
-    """The InCharacter character id of a role: one whose alias matches, else `<role>-en`."""
-    for key, spec in characters.items():
-        if key.endswith("-en") and role in spec.get("alias", []):
-            return key
-    return f"{role}-en"
+    wanted = set(roles) - {BASELINE}
+    by_role: dict[str, dict[str, float]] = {}
+    for row in labels.itertuples(index=False):
+        if row.role in wanted:
+            by_role.setdefault(row.role, {})[row.trait] = float(row.score)
+    complete = {role: traits for role, traits in by_role.items() if set(traits) >= set(TRAITS)}
+    return BfiKey(trait_of, reverse, complete)
 
 
 def bfi_profiles(ratings: pd.DataFrame, key: BfiKey, reverse_keying: bool) -> pd.DataFrame:

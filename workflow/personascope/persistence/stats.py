@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ..io import write_json, write_parquet
+from ..io import read_parquet, write_json, write_parquet
 from ..steps import step
 from .statistics import coverage, load_bfi_key, metric_observations, read_ratings_table
 
@@ -28,7 +28,7 @@ def observations(
     """ratings table -> metric observations (Parquet) + coverage (JSON)."""
     ratings = read_ratings_table(inputs["ratings"])
     roles = sorted(set(ratings["role"]))
-    key = load_bfi_key(inputs["bfi"], inputs["labels"], roles, inputs.get("characters"))
+    key = load_bfi_key(inputs["bfi"], read_parquet(inputs["labels"]), roles)
     log.info("BFI labels found for roles %s", sorted(key.labels))
     obs = metric_observations(ratings, key, params.bfi_reverse_keying)
     cov = coverage(obs, ratings)

@@ -13,17 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DEMOGRAPHIC_ATTRIBUTES = (
-    "age",
-    "gender",
-    "employment_status",
-    "education",
-    "marital_status",
-    "english_proficiency",
-    "ethnicity",
-    "religion",
-    "region",
-)
+from .release import SURVEY_ATTRIBUTES
+
+# The demographics table: the survey answers, and the region of the country of residence.
+DEMOGRAPHIC_ATTRIBUTES = (*SURVEY_ATTRIBUTES, "region")
 
 # reside_country -> region. Continents as in the UN M49 geoscheme, except that the Americas are
 # split into North America (incl. Mexico) and South America (incl. Central America and the

@@ -20,7 +20,8 @@ import pyarrow as pa
 from ..errors import InputDataError
 from ..io import write_parquet
 
-DEMOGRAPHICS = [
+# The profile's survey answers, then where the user was born and lives.
+SURVEY_ATTRIBUTES = (
     "age",
     "gender",
     "employment_status",
@@ -29,9 +30,8 @@ DEMOGRAPHICS = [
     "english_proficiency",
     "ethnicity",
     "religion",
-    "birth_country",
-    "reside_country",
-]
+)
+DEMOGRAPHICS = [*SURVEY_ATTRIBUTES, "birth_country", "reside_country"]
 SITUATION_FIELDS = {
     "Location": "location",
     "Device": "device",

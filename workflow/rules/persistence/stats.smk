@@ -2,7 +2,7 @@ rule persistence_observations:
     input:
         ratings=persistence_ratings_table(),
         bfi=persistence_source_file("incharacter", "bfi"),
-        labels=persistence_source_file("incharacter", "labels"),
+        labels=paths.persistence_data("bfi_labels"),
     output:
         observations=paths.PERSISTENCE_OBSERVATIONS,
         coverage=paths.PERSISTENCE_COVERAGE,
