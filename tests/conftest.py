@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,37 @@ def absolute_local_paths() -> dict[str, Any]:
 
     base = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
     return walk(base) or {}
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """The embedded default (config/config.yaml), run once per test session with `snakemake
+    --cores 2` as `make run` does; the workflow tests that check the same things share it.
+
+    Read it, never change it: a test that reruns or deletes something works on
+    `copy_run(default_run, ...)`. PERSONASCOPE_DEFAULT_RUN names a finished run to reuse instead
+    (for iterating on one test; CI always runs it).
+    """
+    reuse = os.environ.get("PERSONASCOPE_DEFAULT_RUN")
+    if reuse:
+        workdir = Path(reuse)
+        if not (workdir / "results").is_dir():
+            pytest.fail(f"PERSONASCOPE_DEFAULT_RUN={reuse} holds no results/")
+        return workdir
+    workdir = tmp_path_factory.mktemp("embedded-default")
+    config = write_config(workdir / DEFAULT_RUN_CONFIG, absolute_local_paths())
+    run_snakemake(workdir, "--cores", "2", configfile=config, timeout=3600)
+    return workdir
+
+
+# The config file of the shared run (only the default's `local:` inputs made absolute).
+DEFAULT_RUN_CONFIG = "inputs.yaml"
+
+
+def copy_run(run: Path, dest: Path) -> Path:
+    """A copy of a finished run (results and Snakemake's metadata, mtimes kept), to change."""
+    shutil.copytree(run, dest, symlinks=True)
+    return dest
 
 
 def job_stats(log: str) -> dict[str, int]:

@@ -1,11 +1,12 @@
 """The embedded default (config/config.yaml) through `--profile slurm` on the real single-node
-SLURM cluster, then locally with `--cores 2`: every job a completed SLURM job, every result equal.
+SLURM cluster: every job a completed SLURM job, every result equal to the local run's.
 
-The SLURM run computes every model call into its own, empty call cache. The local run reads that
-cache: it must find every request it makes there (no model call of its own, so the SLURM jobs
-sent byte-identical requests) and must write the same tables and figures. Recomputing the whole
-default locally with a second cache would double this test's quarter of an hour;
-test_cluster_slurm.py compares independently computed SLURM and local runs on a smaller slice.
+The local run is the session's shared run of the default (conftest.default_run), which computed
+every model call into its call cache. The SLURM run reads that cache: it must find every request
+its jobs make there (no model call of its own, so the SLURM jobs sent byte-identical requests) and
+must write the same tables and figures. Recomputing the default a second time would add its
+quarter of an hour; test_cluster_slurm.py compares independently computed SLURM and local runs on
+a smaller slice.
 
 Containers: the profile runs every job under Apptainer, which cannot be installed here, so the
 `apptainer` on PATH is the STAND-IN from tests/cluster/standin (records its call, runs the job on
@@ -27,7 +28,6 @@ from cluster_support import (
     comparable,
     job_stats,
     result_tables,
-    run_snakemake,
     run_through_profile,
     standin_calls,
     standin_env,
@@ -101,13 +101,18 @@ def figures(workdir: Path) -> list[str]:
 
 
 def test_embedded_default_through_slurm_equals_local_run(
-    slurm: dict[str, str], tmp_path: Path, shared_data: Path
+    slurm: dict[str, str], tmp_path: Path, default_run: Path
 ) -> None:
     # Only `local:` inputs made absolute (the default names them relative to the checkout).
     config = write_config(tmp_path / "inputs.yaml", absolute_local_paths())
-    slurm_dir, local_dir = tmp_path / "on-slurm", tmp_path / "local"
+    cache = default_run / "results" / "cache" / "calls"
+    before = cache_files(cache)
+    assert before
+    slurm_dir = tmp_path / "on-slurm"
     env = {**standin_env(tmp_path), **slurm}
-    proc = run_through_profile(slurm_dir, configfile=config, env=env, timeout=3600)
+    proc = run_through_profile(
+        slurm_dir, "--config", f"cache_dir={cache}", configfile=config, env=env, timeout=3600
+    )
     log = proc.stdout + proc.stderr
 
     # Every job of the default's DAG but the target-only `all` went through sbatch...
@@ -132,29 +137,22 @@ def test_embedded_default_through_slurm_equals_local_run(
     assert len(steps) == len(submitted)
     assert all(c["image"].endswith("personascope-cpu.sif") for c in steps)
 
-    # The SLURM jobs made the model calls; their answers are in the run's own cache.
-    slurm_usage = usage_records(slurm_dir)
-    assert len(slurm_usage) == 8, sorted(slurm_usage)
-    for name, models in slurm_usage.items():
-        assert sum(m["calls"] for m in models) > 0, (name, models)
-    cache = slurm_dir / "results" / "cache" / "calls"
-    before = cache_files(cache)
-    assert before
-
-    # The local run on that cache: every request is already there, nothing is called or added.
-    run_snakemake(local_dir, "--cores", "2", "--config", f"cache_dir={cache}", configfile=config)
-    local_usage = usage_records(local_dir)
-    assert sorted(local_usage) == sorted(slurm_usage)
+    # The local run made the model calls; every SLURM job found its requests in that cache:
+    # nothing called, nothing added.
+    local_usage, slurm_usage = usage_records(default_run), usage_records(slurm_dir)
+    assert sorted(slurm_usage) == sorted(local_usage) and len(slurm_usage) >= 8
     for name, models in local_usage.items():
+        assert sum(m["calls"] for m in models) > 0, (name, models)
+    for name, models in slurm_usage.items():
         assert sum(m["calls"] for m in models) == 0, (name, models)
         assert sum(m["cache_hits"] for m in models) > 0, (name, models)
     assert cache_files(cache) == before
 
     # Same results, table for table (timing columns aside), and the same figures.
-    local, remote = result_tables(local_dir), result_tables(slurm_dir)
+    local, remote = result_tables(default_run), result_tables(slurm_dir)
     assert any("/personalens/tables/" in n for n in local)
     assert any("/persistence/tables/" in n for n in local)
     assert sorted(local) == sorted(remote)
     for name in local:
         pd.testing.assert_frame_equal(comparable(remote[name]), comparable(local[name]), obj=name)
-    assert figures(local_dir) and figures(local_dir) == figures(slurm_dir)
+    assert figures(default_run) and figures(default_run) == figures(slurm_dir)

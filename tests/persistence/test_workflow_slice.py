@@ -1,7 +1,8 @@
-"""The Persistent Personas slice through the real workflow: local model, Snakemake, Parquet.
+"""Persistent Personas through the real workflow: local model, Snakemake, Parquet.
 
-Gaston + the baseline, persona-directed dialogues, 2 rounds, checkpoints 0 and 2, 2 items per
-dataset (RoleBench from a fixture written here), scored by the same local model as judge.
+The embedded default (the session's shared run) is checked stage by stage; RoleBench, which the
+default cannot reach offline, runs on its own small slice from a fixture written here (Gaston +
+the baseline, one round, checkpoint 0, one item per RoleBench task).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from personascope.io import read_parquet
 
 HERE = Path(__file__).resolve().parent
@@ -34,10 +36,11 @@ write_rolebench = _load("pp_rolebench_fixture", HERE / "rolebench_fixture.py").w
 
 pytestmark = pytest.mark.workflow
 
-ROUNDS = 2
-# One dialogue type keeps this test to minutes; the embedded default (both types) runs in full in
-# tests/cluster/test_cluster_default.py.
-TYPES = ["persona_directed"]
+DEFAULT = yaml.safe_load((HERE.parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))[
+    "persistence"
+]
+ROUNDS = DEFAULT["rounds"]
+TYPES = DEFAULT["dialogue_types"]
 
 
 def slice_config(rolebench: Path) -> dict:
@@ -54,11 +57,12 @@ def slice_config(rolebench: Path) -> dict:
             "models": ["smollm2-135m"],
             "judge": "smollm2-135m",
             "roles": ["Gaston", "empty"],
-            "dialogue_types": TYPES,
+            "dialogue_types": ["persona_directed"],
             "orders": ["original"],
-            "rounds": ROUNDS,
-            "checkpoints": [0, ROUNDS],
-            "items_per_dataset": 2,
+            "rounds": 1,
+            "checkpoints": [0],
+            "datasets": ["rolebench_role_specific", "rolebench_general"],
+            "items_per_dataset": 1,
             "sampling": {
                 "dialogue": {"temperature": 0.0, "top_p": 0.95, "max_tokens": 16},
                 "conditioned": {"temperature": 0.0, "top_p": 0.95, "max_tokens": 16},
@@ -72,7 +76,9 @@ def slice_config(rolebench: Path) -> dict:
     }
 
 
-def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data: Path) -> None:
+def test_rolebench_slice_is_judged_into_the_ratings_table(
+    tmp_path: Path, shared_data: Path
+) -> None:
     rolebench = tmp_path / "rolebench"
     write_rolebench(rolebench)
     cfg = write_config(tmp_path / "cfg.yaml", slice_config(rolebench))
@@ -80,6 +86,21 @@ def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data:
         tmp_path, "--cores", "2", "results/persistence/ratings/ratings.parquet", configfile=cfg
     )
     res = tmp_path / "results" / "persistence"
+    items = read_parquet(res / "data" / "benchmark_items.parquet")
+    assert set(items.dataset) == {"rolebench_role_specific", "rolebench_general"}
+    responses = read_parquet(res / "conditioned" / "smollm2-135m" / "responses.parquet")
+    assert set(responses.dataset) == set(items.dataset)
+    assert responses.reference.notna().all()  # every RoleBench item has its reference answer
+    table = read_parquet(res / "ratings" / "ratings.parquet")
+    failures = read_parquet(res / "ratings" / "failures.parquet")
+    rolebench = table[table.dataset.str.startswith("rolebench")]
+    failed = failures[failures.dataset.str.startswith("rolebench")]
+    assert len(rolebench) + len(failed) == len(responses)  # judged or a reported failure
+    assert rolebench.rating.isin([0.0, 0.5, 1.0]).all()
+
+
+def test_default_run_builds_the_ratings_table(default_run: Path) -> None:
+    res = default_run / "results" / "persistence"
 
     dialogues = read_parquet(res / "dialogues" / "smollm2-135m.parquet")
     assert len(dialogues) == 2 * len(TYPES) * ROUNDS
@@ -96,13 +117,7 @@ def test_persistence_slice_builds_the_ratings_table(tmp_path: Path, shared_data:
     per_role = {
         role: int((items.role.isna() | (items.role == role)).sum()) for role in ("Gaston", "empty")
     }
-    assert set(items.dataset) == {
-        "bfi",
-        "ifbench",
-        "xstest",
-        "rolebench_role_specific",
-        "rolebench_general",
-    }
+    assert set(items.dataset) == {"bfi", "ifbench", "xstest"}  # RoleBench: offline, not here
     assert len(responses) + len(overflow) == sum(per_role.values()) * 2 * len(TYPES)
     at_k = responses[responses["round"] == ROUNDS].merge(
         dialogues[dialogues["round"] == ROUNDS][["role", "dialogue_type", "prefix_tokens"]],
