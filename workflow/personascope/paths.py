@@ -33,6 +33,7 @@ PERSONALENS_JUDGMENTS = (
 PERSONALENS_JUDGE_USAGE = (
     f"{PERSONALENS}/judge/{{judge}}/{{model}}/{{setting}}/shard-{{shard}}.usage.json"
 )
+PERSONALENS_JUDGE_REPORT = f"{PERSONALENS}/judge/report.{{ext}}"
 PERSONALENS_RESULT_TABLE = f"{PERSONALENS}/tables/{{name}}.{{ext}}"
 PERSONALENS_FIGURE = f"{PERSONALENS}/figures/{{name}}.{{ext}}"
 # issue #4: every table and figure of the study (figure <name> is drawn from table <name>)
@@ -83,6 +84,7 @@ PERSISTENCE_CONDITIONED_USAGE = f"{PERSISTENCE}/conditioned/{{model}}/usage.json
 PERSISTENCE_JUDGMENTS = f"{PERSISTENCE}/judge/{{judge}}/{{model}}/{{stage}}.parquet"
 PERSISTENCE_JUDGE_USAGE = f"{PERSISTENCE}/judge/{{judge}}/{{model}}/{{stage}}.usage.json"
 PERSISTENCE_JUDGE_STAGES = ("dialogues", "conditioned")
+PERSISTENCE_JUDGE_REPORT = f"{PERSISTENCE}/judge/report.{{ext}}"
 PERSISTENCE_IFBENCH = f"{PERSISTENCE}/ifbench/{{model}}.parquet"
 PERSISTENCE_IFBENCH_REPORT = f"{PERSISTENCE}/ifbench/{{model}}.report.json"
 PERSISTENCE_RATINGS = f"{PERSISTENCE}/ratings/ratings.parquet"

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from ..engines import CachedEngine, Sampling
 from ..io import read_parquet, write_parquet
+from ..judge_report import build_report, read_judgments, write_report
 from ..judging import STATUS_FAILED, JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
@@ -246,3 +247,24 @@ def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgePa
 def conditioned(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
     """Judgments of one model's dialogue-conditioned benchmark answers (all but IFBench)."""
     _run("conditioned", inputs, outputs, params)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParams:
+    judge_mode: str
+
+
+@step(ReportParams)
+def report(inputs: dict[str, Any], outputs: dict[str, Path], params: ReportParams) -> None:
+    """The judge report: per judge x dimension, statuses, re-ask and constrained rates, scores."""
+    judgments = read_judgments(inputs["judgments"])
+    human = None  # the study has no human ratings of the judged items
+    built = build_report(
+        "persistence",
+        judgments,
+        dimension="dataset",
+        item_keys=("model", "role", "dialogue_type", "order", "round", "item"),
+        judge_mode=params.judge_mode,
+        human_agreement=human,
+    )
+    write_report(built, outputs["json"], outputs["md"])

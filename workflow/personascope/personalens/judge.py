@@ -14,11 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
 from ..dialogue import ASSISTANT, Dialogue, Turn
 from ..engines import Sampling
 from ..io import read_parquet, write_parquet
+from ..judge_report import build_report, read_judgments, write_report
 from ..judging import JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
@@ -172,3 +174,25 @@ def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgePa
     failures = sum(r["status"] == "parse_failure" for r in rows)
     log.info("%d judgments, %d parse failures", len(rows), failures)
     write_parquet(pa.Table.from_pylist(rows, schema=JUDGMENT_SCHEMA), outputs["judgments"])
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportParams:
+    judge_mode: str
+
+
+@step(ReportParams)
+def report(inputs: dict[str, Any], outputs: dict[str, Path], params: ReportParams) -> None:
+    """The judge report: per judge x dimension, statuses, re-ask and constrained rates, scores."""
+    judgments = read_judgments(inputs["judgments"])
+    agreement = inputs.get("agreement")
+    human = pd.read_csv(agreement).to_dict("records") if agreement else None
+    built = build_report(
+        "personalens",
+        judgments,
+        dimension="dimension",
+        item_keys=("dialogue_id", "turn"),
+        judge_mode=params.judge_mode,
+        human_agreement=human,
+    )
+    write_report(built, outputs["json"], outputs["md"])

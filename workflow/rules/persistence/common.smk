@@ -178,8 +178,12 @@ def persistence_rating_inputs():
 
 
 def persistence_targets():
-    """Part A's targets (the ratings table); statistics and figures add theirs."""
-    return [paths.PERSISTENCE_RATINGS, paths.PERSISTENCE_FAILURE_REPORT]
+    """Part A's targets (the ratings table, the judge report); statistics and figures add theirs."""
+    return [
+        paths.PERSISTENCE_RATINGS,
+        paths.PERSISTENCE_FAILURE_REPORT,
+        *[paths.PERSISTENCE_JUDGE_REPORT.format(ext=ext) for ext in ("json", "md")],
+    ]
 
 
 # --- Persistent Personas --- statistics (issue #5 part B): from one ratings table (the workflow's

@@ -36,3 +36,20 @@ rule persistence_judge_conditioned:
         PP_JUDGE_JOB.container
     shell:
         run_step("persistence.judge.conditioned")
+
+
+# The judge report: how the judge answered (statuses, re-asks, constrained rates, scores).
+rule persistence_judge_report:
+    input:
+        judgments=persistence_rating_inputs()["judgments"],
+    output:
+        json=paths.PERSISTENCE_JUDGE_REPORT.format(ext="json"),
+        md=paths.PERSISTENCE_JUDGE_REPORT.format(ext="md"),
+    params:
+        **step_params(lambda w: {"judge_mode": PP["judge_mode"]}),
+    log:
+        paths.log("persistence", "judge", "report"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.judge.report")

@@ -93,4 +93,5 @@ def personalens_targets():
         *[paths.personalens_result_table(n, ext) for n in tables for ext in ("csv", "tex")],
         *[paths.personalens_figure(n, ext) for n in paths.PERSONALENS_FIGURES
           for ext in ("pdf", "png")],
+        *[paths.PERSONALENS_JUDGE_REPORT.format(ext=ext) for ext in ("json", "md")],
     ]

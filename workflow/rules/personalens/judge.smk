@@ -27,3 +27,22 @@ rule personalens_judge:
         PL_JUDGE_JOB.container
     shell:
         run_step("personalens.judge.dialogues")
+
+
+# The judge report: how the judges answered (statuses, re-asks, constrained rates, scores).
+rule personalens_judge_report:
+    input:
+        judgments=personalens_judgments(),
+        **({"agreement": paths.personalens_result_table("agreement", "csv")}
+           if PL["human_ratings"] else {}),
+    output:
+        json=paths.PERSONALENS_JUDGE_REPORT.format(ext="json"),
+        md=paths.PERSONALENS_JUDGE_REPORT.format(ext="md"),
+    params:
+        **step_params(lambda w: {"judge_mode": PL["judge_mode"]}),
+    log:
+        paths.log("personalens", "judge", "report"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("personalens.judge.report")
