@@ -133,3 +133,27 @@ def test_an_unknown_mode_is_a_config_error() -> None:
     engine, _ = cached(lambda r: "Score: 1")
     with pytest.raises(ConfigError, match="judge_mode"):
         judge(engine, [task("x")], Sampling(), "forced")
+
+
+def test_an_answer_cut_at_max_tokens_is_a_parse_failure_not_an_engine_error() -> None:
+    engine, raw = cached(lambda r: "**Reasoning:** it goes on and on", form="grammar")
+    original = raw.stream
+
+    def cut(requests):
+        for i, response in original(requests):
+            response.finish_reason = "length"
+            yield i, response
+
+    raw.stream = cut
+    (j,) = judge(engine, [task("x")], Sampling(max_tokens=64), "constrained")
+    assert j.status == STATUS_FAILED and j.value is None
+
+
+def test_the_protocol_sheet_entry_names_mode_and_formats() -> None:
+    from personascope.judging import sheet_entry
+
+    entry = sheet_entry("reask", {"personalization": score})
+    assert entry["judge_mode"] == "reask"
+    assert entry["verdict_formats"]["personalization"]["values"] == ["1", "2", "3", "4"]
+    with pytest.raises(ConfigError):
+        sheet_entry("forced", {})

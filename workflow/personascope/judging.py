@@ -96,6 +96,14 @@ def _parse(task: JudgeTask, response: ChatResponse, mode: str) -> tuple[Any, str
     return (task.score(verdict) if task.score else verdict), None
 
 
+def sheet_entry(mode: str, formats: dict[str, VerdictFormat | SectionedVerdicts]) -> dict[str, Any]:
+    """What a protocol sheet records about judging: the mode and each dimension's format."""
+    return {
+        "judge_mode": check_mode(mode),
+        "verdict_formats": {dim: fmt.to_record() for dim, fmt in sorted(formats.items())},
+    }
+
+
 def check_mode(mode: str) -> str:
     if mode not in JUDGE_MODES:
         raise ConfigError(f"judge_mode: {mode!r} is not one of {list(JUDGE_MODES)}")

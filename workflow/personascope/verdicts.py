@@ -453,6 +453,9 @@ class SectionedVerdicts:
     count: int
     header: str
 
+    def to_record(self) -> dict[str, Any]:
+        return {"sections": self.count, "header": self.header, "each": self.item.to_record()}
+
     def __post_init__(self) -> None:
         if "{k}" not in self.header or self.count < 1:
             raise ValueError("sectioned verdicts need a header with {k} and count >= 1")

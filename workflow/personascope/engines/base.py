@@ -56,6 +56,7 @@ class Constraint:
 
 
 TEXT_FORMS = ("regex", "grammar")
+CUT_SHORT = ("length", "max_tokens")  # finish reasons of an answer stopped by its token budget
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,9 @@ def json_mismatch(value: Any, schema: dict[str, Any], where: str = "answer") -> 
 
 def constraint_mismatch(constraint: Constraint, response: ChatResponse) -> str | None:
     """Why a constrained answer does not match the form its engine applied, or None."""
-    if response.constrained is None:
+    if response.constrained is None or response.finish_reason in CUT_SHORT:
+        # An answer cut at max_tokens is incomplete, not unconstrained: its reader fails, the
+        # judge records a parse failure (and re-asks); nothing here to blame on the engine.
         return None
     if response.constrained in TEXT_FORMS:
         if re.fullmatch(constraint.regex, response.text, re.DOTALL) is None:
