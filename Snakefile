@@ -37,6 +37,8 @@ include: "workflow/rules/persistence/ratings.smk"
 include: "workflow/rules/persistence/stats.smk"
 include: "workflow/rules/persistence/tables.smk"
 include: "workflow/rules/persistence/figures.smk"
+# The reproduction bundle and the report wiring (README "Reproduce from a bundle").
+include: "workflow/rules/bundle.smk"
 
 
 rule all:

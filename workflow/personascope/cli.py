@@ -26,6 +26,11 @@ def _named(pairs: list[list[str]] | None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rebuild"]:  # a command for people, not a workflow step
+        from .bundle.rebuild import main as rebuild
+
+        return rebuild(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m personascope", description=__doc__)
     parser.add_argument("step", help="<study>.<stage>.<function> (personascope/steps.py)")
     parser.add_argument("-i", "--input", action="append", nargs="+", metavar=("NAME", "PATH"))

@@ -98,12 +98,18 @@ def latex_cell(value: Any) -> str:
     return latex_escape(str(value))
 
 
+# matplotlib writes its version (PDF Creator/Producer, PNG Software) and the date by default.
+PDF_METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
+PNG_METADATA = {"Software": None}
+
+
 def save_figure(
     fig: Any, pdf: str | os.PathLike[str], png: str | os.PathLike[str] | None = None
 ) -> None:
-    """Save a matplotlib figure as PDF (and PNG) atomically, with reproducible PDF metadata."""
+    """Save a matplotlib figure as PDF (and PNG) atomically, byte-reproducibly: no date and no
+    software version in either file, so a rebuild from a bundle gives the same bytes."""
     with atomic_path(pdf) as tmp:
-        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata={"CreationDate": None})
+        fig.savefig(tmp, format="pdf", bbox_inches="tight", metadata=PDF_METADATA)
     if png is not None:
         with atomic_path(png) as tmp:
-            fig.savefig(tmp, format="png", dpi=200, bbox_inches="tight")
+            fig.savefig(tmp, format="png", dpi=200, bbox_inches="tight", metadata=PNG_METADATA)

@@ -156,3 +156,10 @@ def persistence_figure_source(source: str) -> str:
     if source == "observations":
         return PERSISTENCE_OBSERVATIONS
     return persistence_table(PERSISTENCE_FIGURE_SOURCES[source], "csv")
+
+
+# --- the reproduction bundle (issue #16) ---------------------------------------------------------
+# results/bundle/personascope-<digest>.tar.gz, named by the digest of its manifest; the index
+# (the rule's output) says which bundle the last `snakemake bundle` wrote.
+BUNDLE_DIR = f"{RESULTS}/bundle"
+BUNDLE_INDEX = f"{BUNDLE_DIR}/latest.json"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import EngineError
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, Sampling
 from .cache import CachedEngine, CallCache
 
@@ -31,7 +33,18 @@ __all__ = [
 ]
 
 
+# A comma-separated allow-list of engines for this process: a rebuild from a bundle sets
+# `replay`, so no live model, server or API can be opened even by mistake.
+ALLOWED_ENGINES_ENV = "PERSONASCOPE_ALLOWED_ENGINES"
+
+
 def engine_class(name: str) -> type[Engine]:
+    allowed = os.environ.get(ALLOWED_ENGINES_ENV)
+    if allowed and name not in {e.strip() for e in allowed.split(",")}:
+        raise EngineError(
+            f"engine {name!r} is not allowed in this process ({ALLOWED_ENGINES_ENV}={allowed}); "
+            "a rebuild from a bundle answers every call from its recorded outputs"
+        )
     try:
         module_name, class_name = ENGINES[name].split(":")
     except KeyError:

@@ -103,6 +103,9 @@ class CachedEngine:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.latency_s = 0.0
+        # Every key this job asked for (hit or call), first-request order: the bundle carries
+        # exactly these records (issue #16), not the whole cache directory.
+        self.requested: dict[str, None] = {}
 
     def prepare(self, request: ChatRequest) -> ChatRequest:
         messages = apply_request_quirks(request.messages, self.spec.quirks)
@@ -127,6 +130,7 @@ class CachedEngine:
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
         prepared = [self.prepare(r) for r in requests]
         keys = [self.key(r) for r in prepared]
+        self.requested.update(dict.fromkeys(keys))
         results: list[ChatResponse | None] = [None] * len(requests)
         pending: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
@@ -212,6 +216,7 @@ class CachedEngine:
             "completion_tokens": self.completion_tokens,
             "latency_s": round(self.latency_s, 3),
             "estimated_cost_usd": None if cost is None else round(cost, 6),
+            "requested_keys": list(self.requested),
         }
 
     def close(self) -> None:

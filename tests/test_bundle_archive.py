@@ -1,0 +1,118 @@
+"""The bundle file format: byte-reproducible writing, and verification that names the member
+that was altered, removed or added before anything is unpacked."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from personascope.bundle.archive import MANIFEST, verify, write_bundle
+from personascope.errors import BundleError
+
+
+def members_of(bundle: Path) -> dict[str, bytes]:
+    with tarfile.open(bundle, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+
+
+def repack(members: dict[str, bytes], target: Path) -> Path:
+    """Write `members` as a plain .tar.gz (not through the code under test)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    target.write_bytes(gzip.compress(buf.getvalue()))
+    return target
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    (tmp_path / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    path, _ = write_bundle(
+        {
+            "manifests/outputs.json": b'[{"path": "t.csv"}]\n',
+            "data/table.csv": tmp_path / "table.csv",
+        },
+        {"targets": ["t.csv"]},
+        tmp_path / "out",
+    )
+    return path
+
+
+def test_same_members_give_the_same_bytes_and_name(tmp_path: Path, bundle: Path) -> None:
+    again, digest = write_bundle(
+        {"manifests/outputs.json": b'[{"path": "t.csv"}]\n', "data/table.csv": b"a,b\n1,2\n"},
+        {"targets": ["t.csv"]},
+        tmp_path / "again",
+    )
+    assert again.name == bundle.name
+    assert again.read_bytes() == bundle.read_bytes()
+    assert bundle.name == f"personascope-{digest[:16]}.tar.gz"
+
+
+def test_an_intact_bundle_verifies(bundle: Path) -> None:
+    manifest = verify(bundle)
+    assert sorted(manifest["members"]) == ["data/table.csv", "manifests/outputs.json"]
+    assert manifest["targets"] == ["t.csv"]
+
+
+def test_an_altered_member_is_refused_by_name(bundle: Path, tmp_path: Path) -> None:
+    members = members_of(bundle)
+    members["manifests/outputs.json"] = b'[{"path": "other.csv"}]\n'
+    tampered = repack(members, tmp_path / bundle.name)
+    with pytest.raises(BundleError, match=r"member manifests/outputs\.json was altered"):
+        verify(tampered)
+
+
+def test_a_removed_member_is_refused_by_name(bundle: Path, tmp_path: Path) -> None:
+    members = members_of(bundle)
+    del members["data/table.csv"]
+    with pytest.raises(BundleError, match=r"member data/table\.csv is missing \(removed\)"):
+        verify(repack(members, tmp_path / bundle.name))
+
+
+def test_an_added_member_is_refused_by_name(bundle: Path, tmp_path: Path) -> None:
+    members = {**members_of(bundle), "calls/ab/extra.json": b"{}"}
+    with pytest.raises(BundleError, match=r"member calls/ab/extra\.json is not in MANIFEST"):
+        verify(repack(members, tmp_path / bundle.name))
+
+
+def test_a_rewritten_manifest_does_not_match_the_digest_in_the_name(
+    bundle: Path, tmp_path: Path
+) -> None:
+    members = members_of(bundle)
+    manifest = json.loads(members[MANIFEST])
+    members["data/table.csv"] = b"a,b\n9,9\n"
+    manifest["members"]["data/table.csv"]["sha256"] = "0" * 64
+    members[MANIFEST] = json.dumps(manifest).encode()
+    with pytest.raises(BundleError, match=r"member MANIFEST\.json was altered"):
+        verify(repack(members, tmp_path / bundle.name))
+
+
+def test_a_link_or_an_escaping_path_is_refused(bundle: Path, tmp_path: Path) -> None:
+    members = members_of(bundle)
+    escaping = repack({**members, "../evil.txt": b"x"}, tmp_path / "a" / bundle.name)
+    with pytest.raises(BundleError, match=r"\.\./evil\.txt"):
+        verify(escaping)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("calls/link")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "/etc/passwd"
+        tar.addfile(link)
+    linked = tmp_path / "b" / bundle.name
+    linked.parent.mkdir()
+    linked.write_bytes(gzip.compress(buf.getvalue()))
+    with pytest.raises(BundleError, match=r"member calls/link is not a plain file"):
+        verify(linked)
