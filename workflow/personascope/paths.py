@@ -163,3 +163,5 @@ def persistence_figure_source(source: str) -> str:
 # (the rule's output) says which bundle the last `snakemake bundle` wrote.
 BUNDLE_DIR = f"{RESULTS}/bundle"
 BUNDLE_INDEX = f"{BUNDLE_DIR}/latest.json"
+# `snakemake --report`: each study's caption template, written after its tables and figures
+REPORT_CAPTION = f"{RESULTS}/report/captions/{{study}}.rst"

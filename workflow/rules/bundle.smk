@@ -23,3 +23,29 @@ rule bundle:
         config["containers"]["cpu"]
     shell:
         run_step("bundle.assemble.assemble")
+
+
+# `snakemake --report results/report.html`: every table and figure is registered with `report()`
+# (common.smk `reported`); each study's items share one caption template, written here after the
+# study's targets because it quotes the run's parse-failure counts (personascope/report.py).
+rule report_captions:
+    input:
+        targets=lambda w: STUDY_TARGETS[w.study](),
+    output:
+        caption=paths.REPORT_CAPTION,
+    params:
+        **step_params(
+            lambda w: {
+                "study": w.study,
+                "judge": config[w.study]["judge"],
+                # the papers' free judging and protocol, until the schema names a mode
+                "judge_mode": config[w.study].get("judge_mode", "free"),
+                "published_quirks": bool(config[w.study].get("published_quirks", False)),
+            }
+        ),
+    log:
+        paths.log("report", "captions-{study}"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("report.captions")

@@ -210,4 +210,9 @@ STUDY_TARGETS = {
 
 
 def all_targets():
-    return [target for study in config["studies"] for target in STUDY_TARGETS[study]()]
+    """Every study's targets, and its caption template for `snakemake --report`."""
+    return [
+        target
+        for study in config["studies"]
+        for target in [*STUDY_TARGETS[study](), paths.REPORT_CAPTION.format(study=study)]
+    ]
