@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, run_snakemake
-
 from personascope import paths
 from personascope.bundle.archive import MANIFEST, verify, write_bundle
 
@@ -163,7 +162,9 @@ def test_a_request_without_a_record_is_a_replay_error_naming_it(
 ) -> None:
     workdir, _ = default_run
     # Drop the first call of the persistence dialogues, and repack a consistent bundle.
-    usage = json.loads((workdir / "results/persistence/dialogues/smollm2-135m.usage.json").read_text())
+    usage = json.loads(
+        (workdir / "results/persistence/dialogues/smollm2-135m.usage.json").read_text()
+    )
     dropped = usage[0]["requested_keys"][0]
     manifest = verify(default_bundle)
     members = members_of(default_bundle)
@@ -177,9 +178,7 @@ def test_a_request_without_a_record_is_a_replay_error_naming_it(
     assert dropped in proc.stderr
 
 
-def test_a_bundle_of_one_study_carries_and_rebuilds_it_alone(
-    default_run, tmp_path: Path
-) -> None:
+def test_a_bundle_of_one_study_carries_and_rebuilds_it_alone(default_run, tmp_path: Path) -> None:
     workdir, _ = default_run
     bundle = make_bundle(default_run, "studies=[persistence]")
     assert call_keys(bundle) == usage_keys(workdir, paths.PERSISTENCE)

@@ -84,6 +84,7 @@ ITEMS: dict[str, dict[str, tuple[str, str]]] = {
             "the judge-human agreement table",
         ),
     },
+    "personagym": {},
     "persistence": {
         "checkpoint_means": (
             "Mean of each metric (0-100) at each checkpoint, per model, role "
@@ -166,6 +167,24 @@ ITEMS: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
 }
+
+
+# Documents every study writes (issue #10's protocol sheet, the judge report).
+DOCUMENTS = {
+    "protocol": (
+        "The protocol sheet, written before any model call: the texts used (key, "
+        "sha256, source), sampling per role, caps, samples, models with revisions, "
+        "judge mode.",
+        "the paper's protocol as configured for this run",
+    ),
+    "judge_report": (
+        "The judge report: parse, re-ask and constrained rates, score "
+        "distributions, judge-human and judge-judge agreement.",
+        "no paper table (how far the judge can be trusted)",
+    ),
+}
+for _items in ITEMS.values():
+    _items.update(DOCUMENTS)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -216,3 +216,23 @@ def all_targets():
         for study in config["studies"]
         for target in [*STUDY_TARGETS[study](), paths.REPORT_CAPTION.format(study=study)]
     ]
+
+
+# --- `snakemake --report` (issue #16): every table and figure registered with `report()` --------
+REPORT_CATEGORIES = {
+    "personalens": "PersonaLens",
+    "persistence": "Persistent Personas",
+    "personagym": "PersonaGym",
+}
+
+
+def reported(path, study, kind):
+    """An output registered for the report: category = the study, subcategory = `kind`
+    (Tables, Figures, Documents); its caption is the study's template (rule report_captions),
+    which Snakemake reads from the working directory when it renders the report."""
+    return report(
+        path,
+        caption=str(Path.cwd() / paths.REPORT_CAPTION.format(study=study)),
+        category=REPORT_CATEGORIES[study],
+        subcategory=kind,
+    )
