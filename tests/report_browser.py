@@ -90,9 +90,10 @@ async def _inspect(ws_url: str, report: Path, out: Path) -> dict[str, Any]:
         }
         figure = sorted(p for p in found["results"] if p.endswith(".png"))[0]
         found["figure"] = figure
+        key = json.dumps(figure)
         await page.evaluate(
             "app.setView({navbarMode: 'resultinfo', content: 'img', "
-            f"resultPath: {json.dumps(figure)}, contentPath: results[{json.dumps(figure)}].data_uri}})"
+            f"resultPath: {key}, contentPath: results[{key}].data_uri}})"
         )
         await page.wait_for("document.querySelector(\"img[src^='data:image/png']\") !== null")
         await page.wait_for("Array.from(document.images).every(i => i.complete)")
