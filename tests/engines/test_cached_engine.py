@@ -160,3 +160,29 @@ def test_progress_logs_done_total_rate_and_eta(caplog: pytest.LogCaptureFixture)
     assert lines[2].startswith("model x: 4/4 calls") and lines[2].endswith("ETA 0m00s")
     assert len(lines) == 3
     assert format_eta(3725) == "1h02m05s"
+
+
+def test_usage_lists_every_requested_key_once_hits_and_calls_alike(tmp_path: Path) -> None:
+    # What a reproduction bundle carries: exactly the records a job asked for (issue #16).
+    engine = RecordingEngine(spec())
+    warm = CachedEngine(engine, CallCache(tmp_path))
+    warm.generate([chat("a")])
+    job = CachedEngine(engine, CallCache(tmp_path))
+    job.generate([chat("b"), chat("a"), chat("b")])  # a: cache hit; b: called once
+    job.generate([chat("c")])
+    keys = [request_key(job.identity, job.prepare(chat(t))) for t in ("b", "a", "c")]
+    assert job.usage()["requested_keys"] == keys
+    assert all(key in CallCache(tmp_path) for key in keys)
+
+
+def test_an_engine_outside_the_allow_list_does_not_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rebuild from a bundle allows `replay` only: no live model can open even by mistake.
+    from personascope.engines import ALLOWED_ENGINES_ENV, open_engine
+    from personascope.errors import EngineError
+
+    monkeypatch.setenv(ALLOWED_ENGINES_ENV, "replay")
+    entry = {"engine": "local", "model": "m", "family": "f", "size_class": 1}
+    with pytest.raises(EngineError, match="engine 'local' is not allowed"):
+        open_engine("smollm2", entry, tmp_path)
