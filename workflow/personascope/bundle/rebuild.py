@@ -109,6 +109,8 @@ def unpack(bundle: Path, into: Path, manifest: dict[str, Any]) -> tuple[Path, Pa
             cwd=source,
             capture_output=True,
             text=True,
+            # not a repository: apply to this folder even when DIR lies inside some checkout
+            env={**os.environ, "GIT_CEILING_DIRECTORIES": str(into)},
         )
         if proc.returncode != 0:
             raise BundleError(f"{diff}: does not apply to the bundled source: {proc.stderr}")
