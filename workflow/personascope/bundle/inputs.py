@@ -1,8 +1,9 @@
 """What a bundle records of the run's pinned inputs, and the environment that ran it.
 
 Inputs are the config's `local:` entries (a file or a folder of pinned files) with the `url`,
-`commit`/`revision` beside them: every file is listed with its sha256; the files themselves go
-into the bundle only when their license (licenses.yaml) allows redistribution.
+`commit`/`revision` beside them, and the tables a user may give instead of the workflow's own:
+every file is listed with its sha256; the files themselves go into the bundle only when their
+license (licenses.yaml) allows redistribution.
 """
 
 from __future__ import annotations
@@ -41,17 +42,21 @@ def license_of(entry: dict[str, Any], path: Path) -> dict[str, Any]:
     return {"repository": None, "license": "not recorded", "redistributed": False}
 
 
-def local_entries(config: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """(dotted config key, the entry holding it) for every `local:` path set in the config."""
+# Config keys whose value is an input file or folder: pinned sources' `local:` copies, and the
+# tables a user may hand over instead of the workflow's own.
+INPUT_KEYS = ("local", "ratings_table", "human_ratings")
+
+
+def input_entries(config: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """(dotted config key of the path, the entry holding it) for every input path set."""
     found = []
     for key, value in config.items():
         if key == "models" and not prefix:
             continue
         if isinstance(value, dict):
-            here = f"{prefix}{key}"
-            if isinstance(value.get("local"), str) and value["local"]:
-                found.append((here, value))
-            found += local_entries(value, f"{here}.")
+            found += input_entries(value, f"{prefix}{key}.")
+        elif key in INPUT_KEYS and isinstance(value, str) and value:
+            found.append((f"{prefix}{key}", config))
     return found
 
 
@@ -72,11 +77,12 @@ def files_of(path: Path) -> list[tuple[str, Path]]:
 
 def input_records(config: dict[str, Any], repo: Path) -> list[dict[str, Any]]:
     records = []
-    for key, entry in local_entries(config):
-        path = resolve_local(entry["local"], repo)
+    for key, entry in input_entries(config):
+        value = entry[key.rsplit(".", 1)[1]]
+        path = resolve_local(value, repo)
         record = {
-            "config_key": f"{key}.local",
-            "local": entry["local"],
+            "config_key": key,
+            "local": value,
             "path": str(path),
             "kind": "file" if path.is_file() else "folder",
             **{k: entry[k] for k in PIN_KEYS if entry.get(k)},
@@ -91,7 +97,7 @@ def input_records(config: dict[str, Any], repo: Path) -> list[dict[str, Any]]:
 
 
 def input_member(record: dict[str, Any], name: str) -> str:
-    return f"inputs/{record['config_key'].removesuffix('.local')}/{name}"
+    return f"inputs/{record['config_key']}/{name}"
 
 
 def environment(config: dict[str, Any], repo: Path) -> dict[str, Any]:
