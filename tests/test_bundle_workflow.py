@@ -108,7 +108,9 @@ def test_the_default_rebuilds_byte_identically_offline(
     assert call_keys(default_bundle) == usage_keys(workdir, "results")
     inputs = {r["config_key"]: r for r in json.loads(members["manifests/inputs.json"])}
     assert not inputs["data.personalens.local"]["redistributed"]  # CC-BY-NC-4.0
-    assert any(m.startswith("inputs/persistence.sources.xstest.local/") for m in manifest["members"])
+    assert any(
+        m.startswith("inputs/persistence.sources.xstest.local/") for m in manifest["members"]
+    )
 
     proc = rebuild(default_bundle, tmp_path / "rebuilt")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]

@@ -29,11 +29,24 @@ def rule_files() -> dict[str, Path]:
     return found
 
 
+# The one area outside the studies (DESIGN): results/bundle/... -> workflow/rules/bundle.smk ->
+# personascope/bundle/ (the reproduction bundle and the report's captions).
+BUNDLE_RULES = RULES / "bundle.smk"
+
+
 def study_stage(smk: Path) -> tuple[str, str] | None:
     rel = smk.relative_to(RULES)
     if len(rel.parts) != 2 or rel.stem == "common":
         return None
     return rel.parts[0], rel.stem
+
+
+def expected_prefixes(smk: Path) -> tuple[str, str] | None:
+    """(output prefix, step prefix) a rule file's jobs must keep to."""
+    if smk == BUNDLE_RULES:
+        return "results/bundle/", "bundle."
+    place = study_stage(smk)
+    return (f"results/{place[0]}/{place[1]}/", f"{place[0]}.{place[1]}.") if place else None
 
 
 def dry_run_jobs(workdir: Path, configfile: Path) -> list[dict[str, str]]:
@@ -92,20 +105,22 @@ def test_every_job_writes_into_its_rule_files_study_and_stage(tmp_path: Path) ->
     for job in jobs:
         if job["rule"] == "all":
             continue
-        place = study_stage(files[job["rule"]])
-        assert place, f"rule {job['rule']} is in {files[job['rule']]}, not <study>/<stage>.smk"
-        study, stage = place
+        prefixes = expected_prefixes(files[job["rule"]])
+        assert prefixes, f"rule {job['rule']} is in {files[job['rule']]}, not <study>/<stage>.smk"
+        out_prefix, step_prefix = prefixes
         for out in job["outputs"].split(", "):
             if out.startswith("resources/"):  # pinned downloads: only data rules make them
-                assert stage == "data", f"{job['rule']} downloads {out} outside a data stage"
+                assert out_prefix.endswith("/data/"), (
+                    f"{job['rule']} downloads {out} outside a data stage"
+                )
                 continue
-            assert out.startswith(f"results/{study}/{stage}/"), (
+            assert out.startswith(out_prefix), (
                 f"rule {job['rule']} ({files[job['rule']].relative_to(REPO)}) writes {out}"
             )
         called = re.search(r"-m personascope ([\w.]+)", job["shell"])
         if called and called.group(1) != "personascope.download":
             name = called.group(1)
-            assert name.startswith(f"{study}.{stage}."), (job["rule"], name)
+            assert name.startswith(step_prefix), (job["rule"], name)
             # the rule's JSON is exactly the step's parameters (no missing or unknown key)
             argv = shlex.split(job["shell"].split(" > ")[0])
             raw = json.loads(argv[argv.index("-p") + 1])
@@ -118,13 +133,14 @@ def test_every_step_name_resolves_to_its_stage_module() -> None:
     files = rule_files()
     names = 0
     for smk in {path for path in files.values()}:
-        place = study_stage(smk)
+        prefixes = expected_prefixes(smk)
         for name in STEP_CALL.findall(smk.read_text(encoding="utf-8")):
             names += 1
-            assert place, f"{smk} calls {name} but is not a <study>/<stage>.smk file"
-            assert name.startswith(f"{place[0]}.{place[1]}."), f"{smk}: step {name}"
+            assert prefixes, f"{smk} calls {name} but is not a <study>/<stage>.smk file"
+            assert name.startswith(prefixes[1]), f"{smk}: step {name}"
             func = resolve(name)
-            assert func.__module__.startswith(f"personascope.{place[0]}."), (name, func.__module__)
+            package = prefixes[1].split(".")[0]
+            assert func.__module__.startswith(f"personascope.{package}."), (name, func.__module__)
     assert names >= 20
 
 

@@ -164,4 +164,4 @@ def persistence_figure_source(source: str) -> str:
 BUNDLE_DIR = f"{RESULTS}/bundle"
 BUNDLE_INDEX = f"{BUNDLE_DIR}/latest.json"
 # `snakemake --report`: each study's caption template, written after its tables and figures
-REPORT_CAPTION = f"{RESULTS}/report/captions/{{study}}.rst"
+REPORT_CAPTION = f"{BUNDLE_DIR}/report/{{study}}.rst"

@@ -44,8 +44,8 @@ rule report_captions:
             }
         ),
     log:
-        paths.log("report", "captions-{study}"),
+        paths.log("bundle", "report-{study}"),
     container:
         config["containers"]["cpu"]
     shell:
-        run_step("report.captions")
+        run_step("bundle.report.captions")

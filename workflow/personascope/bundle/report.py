@@ -1,7 +1,7 @@
 """Captions of `snakemake --report`: one caption file per study, written after the run.
 
 Every table and figure is registered with Snakemake's `report()` (rules in workflow/rules/), all
-of a study's items sharing `results/report/captions/<study>.rst`. That file is a Jinja template
+of a study's items sharing `results/bundle/report/<study>.rst`. That file is a Jinja template
 Snakemake renders for each item: it picks the item's entry by the job's output file names and
 says what the item shows, which table or figure of which paper it reproduces, the protocol and
 judge mode that produced it, and its parse-failure count — read from the run's own outputs,
@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths
-from .io import write_text
-from .steps import step
+from .. import paths
+from ..io import write_text
+from ..steps import step
 
 PAPERS = {
     "personalens": "PersonaLens (Zhao et al. 2025)",
