@@ -236,3 +236,13 @@ def reported(path, study, kind):
         category=REPORT_CATEGORIES[study],
         subcategory=kind,
     )
+
+
+def report_table(path, study):
+    """A table's CSV goes into the report (shown as a table); its LaTeX stays beside it."""
+    return reported(path, study, "Tables") if str(path).endswith(".csv") else path
+
+
+def report_figure(path, study):
+    """A figure's PNG goes into the report (shown as an image); its PDF stays beside it."""
+    return reported(path, study, "Figures") if str(path).endswith(".png") else path

@@ -3,7 +3,7 @@ rule persistence_figure:
         unpack(persistence_figure_inputs),
     output:
         pdf=paths.PERSISTENCE_FIGURE.replace("{ext}", "pdf"),
-        png=paths.PERSISTENCE_FIGURE.replace("{ext}", "png"),
+        png=report_figure(paths.PERSISTENCE_FIGURE.replace("{ext}", "png"), "persistence"),
     wildcard_constraints:
         name=alternatives(paths.PERSISTENCE_FIGURES),
     params:

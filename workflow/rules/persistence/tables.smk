@@ -3,9 +3,11 @@ rule persistence_checkpoint_tables:
         observations=paths.PERSISTENCE_OBSERVATIONS,
         coverage=paths.PERSISTENCE_COVERAGE,
     output:
-        means_csv=paths.persistence_table("checkpoint_means", "csv"),
+        means_csv=report_table(paths.persistence_table("checkpoint_means", "csv"), "persistence"),
         means_tex=paths.persistence_table("checkpoint_means", "tex"),
-        differences_csv=paths.persistence_table("checkpoint_differences", "csv"),
+        differences_csv=report_table(
+            paths.persistence_table("checkpoint_differences", "csv"), "persistence"
+        ),
         differences_tex=paths.persistence_table("checkpoint_differences", "tex"),
     params:
         **step_params({k: PP_STATS[k] for k in ("resamples", "seed")}),
@@ -21,8 +23,12 @@ rule persistence_cost_tables:
     input:
         observations=paths.PERSISTENCE_OBSERVATIONS,
     output:
-        length_csv=paths.persistence_table("length_cost_per_model", "csv"),
-        personalization_csv=paths.persistence_table("personalization_cost_per_model", "csv"),
+        length_csv=report_table(
+            paths.persistence_table("length_cost_per_model", "csv"), "persistence"
+        ),
+        personalization_csv=report_table(
+            paths.persistence_table("personalization_cost_per_model", "csv"), "persistence"
+        ),
     params:
         **step_params({k: PP_STATS[k] for k in ("bar_resamples", "seed")}),
     log:
@@ -38,13 +44,19 @@ rule persistence_cost_regressions:
         observations=paths.PERSISTENCE_OBSERVATIONS,
         coverage=paths.PERSISTENCE_COVERAGE,
     output:
-        length_csv=paths.persistence_table("length_cost_regression", "csv"),
+        length_csv=report_table(
+            paths.persistence_table("length_cost_regression", "csv"), "persistence"
+        ),
         length_tex=paths.persistence_table("length_cost_regression", "tex"),
-        length_notes=paths.persistence_table("length_cost_regression_fits", "csv"),
-        personalization_csv=paths.persistence_table("personalization_cost_regression", "csv"),
+        length_notes=report_table(
+            paths.persistence_table("length_cost_regression_fits", "csv"), "persistence"
+        ),
+        personalization_csv=report_table(
+            paths.persistence_table("personalization_cost_regression", "csv"), "persistence"
+        ),
         personalization_tex=paths.persistence_table("personalization_cost_regression", "tex"),
-        personalization_notes=paths.persistence_table(
-            "personalization_cost_regression_fits", "csv"
+        personalization_notes=report_table(
+            paths.persistence_table("personalization_cost_regression_fits", "csv"), "persistence"
         ),
     params:
         **step_params(lambda w: {"registry": persistence_size_registry()}),
@@ -61,9 +73,13 @@ rule persistence_mixed_models:
         observations=paths.PERSISTENCE_OBSERVATIONS,
         coverage=paths.PERSISTENCE_COVERAGE,
     output:
-        length_effect_csv=paths.persistence_table("mixed_length_effect", "csv"),
+        length_effect_csv=report_table(
+            paths.persistence_table("mixed_length_effect", "csv"), "persistence"
+        ),
         length_effect_tex=paths.persistence_table("mixed_length_effect", "tex"),
-        persona_effect_csv=paths.persistence_table("mixed_persona_effect", "csv"),
+        persona_effect_csv=report_table(
+            paths.persistence_table("mixed_persona_effect", "csv"), "persistence"
+        ),
         persona_effect_tex=paths.persistence_table("mixed_persona_effect", "tex"),
     params:
         **step_params(),

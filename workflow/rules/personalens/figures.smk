@@ -4,7 +4,7 @@ rule personalens_figure:
         table=paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "csv"),
     output:
         pdf=paths.PERSONALENS_FIGURE.replace("{ext}", "pdf"),
-        png=paths.PERSONALENS_FIGURE.replace("{ext}", "png"),
+        png=report_figure(paths.PERSONALENS_FIGURE.replace("{ext}", "png"), "personalens"),
     wildcard_constraints:
         name=alternatives(paths.PERSONALENS_FIGURES),
     params:

@@ -4,7 +4,7 @@ rule personalens_dataset_tables:
         **{t: paths.personalens_release_table(t)
            for t in ("scenarios", "interests", "profiles", "affinities", "preference_schema")},
     output:
-        **{f"{name}_{ext}": paths.personalens_result_table(name, ext)
+        **{f"{name}_{ext}": report_table(paths.personalens_result_table(name, ext), "personalens")
            for name in paths.PERSONALENS_DATASET_TABLES for ext in ("csv", "tex")},
     params:
         **step_params(),
@@ -23,7 +23,7 @@ rule personalens_judge_table:
     input:
         judgments=personalens_judgments(),
     output:
-        csv=paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "csv"),
+        csv=report_table(paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "csv"), "personalens"),
         tex=paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "tex"),
     wildcard_constraints:
         name=alternatives(paths.PERSONALENS_JUDGE_TABLES),
@@ -43,7 +43,7 @@ rule personalens_dialogue_table:
     input:
         dialogues=personalens_dialogue_files(),
     output:
-        csv=paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "csv"),
+        csv=report_table(paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "csv"), "personalens"),
         tex=paths.PERSONALENS_RESULT_TABLE.replace("{ext}", "tex"),
     wildcard_constraints:
         name=alternatives(paths.PERSONALENS_DIALOGUE_TABLES),
@@ -68,7 +68,7 @@ if PL["human_ratings"]:
             judgments=lambda w: personalens_judgments(),
             ratings=PL["human_ratings"],
         output:
-            csv=paths.personalens_result_table("agreement", "csv"),
+            csv=report_table(paths.personalens_result_table("agreement", "csv"), "personalens"),
             tex=paths.personalens_result_table("agreement", "tex"),
         params:
             **step_params(),
