@@ -165,7 +165,7 @@ def test_a_request_without_a_record_is_a_replay_error_naming_it(
     workdir, _ = default_run
     # Drop the first call of the persistence dialogues, and repack a consistent bundle.
     usage = json.loads(
-        (workdir / "results/persistence/dialogues/smollm2-135m.usage.json").read_text()
+        (workdir / paths.PERSISTENCE_DIALOGUE_USAGE.format(model="smollm2-135m")).read_text()
     )
     dropped = usage[0]["requested_keys"][0]
     manifest = verify(default_bundle)
