@@ -136,18 +136,3 @@ def tiny_personalens_config() -> dict[str, Any]:
             "max_user_turns": {"SD": 1, "MD": 1},
         },
     }
-
-
-@pytest.fixture(scope="session")
-def default_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Path, Path]:
-    """The embedded default, run once for the session: (working directory, its config file).
-
-    PERSONASCOPE_DEFAULT_RUN may name a folder to run it in (an earlier run there is reused:
-    Snakemake then finds nothing, or only what changed, to do).
-    """
-    given = os.environ.get("PERSONASCOPE_DEFAULT_RUN")
-    workdir = Path(given) if given else tmp_path_factory.mktemp("default-run")
-    workdir.mkdir(parents=True, exist_ok=True)
-    config = write_config(workdir / "inputs.yaml", absolute_local_paths())
-    run_snakemake(workdir, "--cores", "2", configfile=config, timeout=3600)
-    return workdir, config

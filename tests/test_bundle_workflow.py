@@ -16,7 +16,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_snakemake
+from conftest import DEFAULT_RUN_CONFIG, REPO, copy_run, run_snakemake
 from personascope import paths
 from personascope.bundle.archive import MANIFEST, verify, write_bundle
 
@@ -29,8 +29,7 @@ NO_NETWORK = {
 }
 
 
-def make_bundle(run, *config: str) -> Path:
-    workdir, configfile = run
+def make_bundle(workdir: Path, *config: str) -> Path:
     run_snakemake(
         workdir,
         "--cores",
@@ -39,7 +38,7 @@ def make_bundle(run, *config: str) -> Path:
         "--config",
         "bundle={allow_dirty: true}",  # a developer's checkout may have uncommitted changes
         *config,
-        configfile=configfile,
+        configfile=workdir / DEFAULT_RUN_CONFIG,
     )
     index = json.loads((workdir / paths.BUNDLE_INDEX).read_text(encoding="utf-8"))
     return workdir / index["bundle"]
@@ -88,14 +87,20 @@ def call_keys(bundle: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def default_bundle(default_run) -> Path:
-    return make_bundle(default_run)
+def run(default_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the suite's shared default run: bundling writes results/bundle/ into it."""
+    return copy_run(default_run, tmp_path_factory.mktemp("bundled") / "run")
+
+
+@pytest.fixture(scope="module")
+def default_bundle(run: Path) -> Path:
+    return make_bundle(run)
 
 
 def test_the_default_rebuilds_byte_identically_offline(
-    default_run, default_bundle: Path, tmp_path: Path
+    run: Path, default_bundle: Path, tmp_path: Path
 ) -> None:
-    workdir, _ = default_run
+    workdir = run
     manifest = verify(default_bundle)
     members = members_of(default_bundle)
     outputs = json.loads(members["manifests/outputs.json"])
@@ -160,9 +165,9 @@ def test_a_tampered_bundle_is_refused_before_anything_runs(
 
 
 def test_a_request_without_a_record_is_a_replay_error_naming_it(
-    default_run, default_bundle: Path, tmp_path: Path
+    run: Path, default_bundle: Path, tmp_path: Path
 ) -> None:
-    workdir, _ = default_run
+    workdir = run
     # Drop the first call of the persistence dialogues, and repack a consistent bundle.
     usage = json.loads(
         (workdir / paths.PERSISTENCE_DIALOGUE_USAGE.format(model="smollm2-135m")).read_text()
@@ -180,9 +185,11 @@ def test_a_request_without_a_record_is_a_replay_error_naming_it(
     assert dropped in proc.stderr
 
 
-def test_a_bundle_of_one_study_carries_and_rebuilds_it_alone(default_run, tmp_path: Path) -> None:
-    workdir, _ = default_run
-    bundle = make_bundle(default_run, "studies=[persistence]")
+def test_a_bundle_of_one_study_carries_and_rebuilds_it_alone(
+    run: Path, default_bundle: Path, tmp_path: Path
+) -> None:
+    workdir = run
+    bundle = make_bundle(run, "studies=[persistence]")
     assert call_keys(bundle) == usage_keys(workdir, paths.PERSISTENCE)
     assert not call_keys(bundle) & usage_keys(workdir, paths.PERSONALENS)
     outputs = json.loads(members_of(bundle)["manifests/outputs.json"])

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_snakemake
+from conftest import DEFAULT_RUN_CONFIG, run_snakemake
 from personascope import paths
 from report_browser import chromium, inspect_report
 
@@ -24,10 +24,10 @@ def report_data(html: str, name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def report(default_run, tmp_path_factory) -> Path:
-    workdir, configfile = default_run
+def report(default_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`snakemake --report` of the shared default run (it only reads the run's results)."""
     target = tmp_path_factory.mktemp("report") / "report.html"
-    run_snakemake(workdir, "--report", str(target), configfile=configfile)
+    run_snakemake(default_run, "--report", str(target), configfile=default_run / DEFAULT_RUN_CONFIG)
     return target
 
 
