@@ -157,3 +157,25 @@ def test_the_protocol_sheet_entry_names_mode_and_formats() -> None:
     assert entry["verdict_formats"]["personalization"]["values"] == ["1", "2", "3", "4"]
     with pytest.raises(ConfigError):
         sheet_entry("forced", {})
+
+
+def test_replay_replays_constrained_answers_as_recorded(tmp_path) -> None:
+    from personascope.engines import open_engine
+
+    engine, _ = cached(lambda r: "fine\n\nScore: 2", cache_dir=tmp_path, form="grammar")
+    (recorded,) = judge(engine, [task("x")], Sampling(max_tokens=64), "constrained")
+    replay_entry = {
+        "engine": "replay",
+        "model": "test/scripted",
+        "revision": "r1",
+        "family": "test",
+        "size_class": 1,
+        "options": {"recorded_engine": "local", "bundle": str(tmp_path)},
+    }
+    replay = open_engine("scripted", replay_entry, None)
+    (again,) = judge(replay, [task("x")], Sampling(max_tokens=64), "constrained")
+    assert (again.status, again.value, again.raw_text) == (
+        STATUS_OK_CONSTRAINED,
+        recorded.value,
+        recorded.raw_text,
+    )
