@@ -179,3 +179,18 @@ def test_replay_replays_constrained_answers_as_recorded(tmp_path) -> None:
         recorded.value,
         recorded.raw_text,
     )
+
+
+def test_the_paper_config_judges_freely_and_the_default_constrained() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    paper = yaml.safe_load((root / "config" / "paper.yaml").read_text())
+    schema = yaml.safe_load((root / "config" / "schema" / "config.schema.yaml").read_text())
+    judged = [s for s, block in paper.items() if isinstance(block, dict) and "judge" in block]
+    assert {"personalens", "persistence"} <= set(judged)
+    for study in judged:
+        assert paper[study]["judge_mode"] == "free", study
+        assert schema["properties"][study]["properties"]["judge_mode"]["default"] == "constrained"
