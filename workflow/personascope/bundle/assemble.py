@@ -9,6 +9,7 @@ bundle of one study or one model carries only its own calls, whatever else the c
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from .reproduce import reproduce_text
 # What the rebuild checks byte for byte: every table, figure and Parquet file of the DAG.
 OUTPUT_SUFFIXES = (".csv", ".tex", ".pdf", ".png", ".parquet")
 # Study documents carried for the reader (not rebuilt): protocol sheets and judge reports.
-DOCUMENT_PREFIXES = ("protocol", "judge_report")
+DOCUMENTS = ("results/*/protocol*", "results/*/protocol/*", "results/*/judge/report.*")
 USAGE_SUFFIX = "usage.json"
 
 
@@ -161,7 +162,7 @@ def assemble(inputs: dict[str, Any], outputs: dict[str, Any], params: Params) ->
                     "bytes": path.stat().st_size,
                 }
             )
-        elif path.name.startswith(DOCUMENT_PREFIXES):
+        elif any(fnmatch.fnmatch(f["path"], pattern) for pattern in DOCUMENTS):
             members[f"reports/{f['path']}"] = path
     missing = [f["path"] for f in files if f["path"].endswith(OUTPUT_SUFFIXES)]
     missing = [p for p in missing if not Path(p).is_file()]

@@ -177,7 +177,7 @@ DOCUMENTS = {
         "judge mode.",
         "the paper's protocol as configured for this run",
     ),
-    "judge_report": (
+    "report": (
         "The judge report: parse, re-ask and constrained rates, score "
         "distributions, judge-human and judge-judge agreement.",
         "no paper table (how far the judge can be trusted)",

@@ -44,7 +44,7 @@ rule persistence_judge_report:
         judgments=persistence_rating_inputs()["judgments"],
     output:
         json=paths.PERSISTENCE_JUDGE_REPORT.format(ext="json"),
-        md=paths.PERSISTENCE_JUDGE_REPORT.format(ext="md"),
+        md=reported(paths.PERSISTENCE_JUDGE_REPORT.format(ext="md"), "persistence", "Documents"),
     params:
         **step_params(lambda w: {"judge_mode": PP["judge_mode"]}),
     log:

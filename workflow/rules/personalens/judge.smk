@@ -37,7 +37,7 @@ rule personalens_judge_report:
            if PL["human_ratings"] else {}),
     output:
         json=paths.PERSONALENS_JUDGE_REPORT.format(ext="json"),
-        md=paths.PERSONALENS_JUDGE_REPORT.format(ext="md"),
+        md=reported(paths.PERSONALENS_JUDGE_REPORT.format(ext="md"), "personalens", "Documents"),
     params:
         **step_params(lambda w: {"judge_mode": PL["judge_mode"]}),
     log:
