@@ -39,6 +39,8 @@ include: "workflow/rules/persistence/tables.smk"
 include: "workflow/rules/persistence/figures.smk"
 # The reproduction bundle and the report wiring (README "Reproduce from a bundle").
 include: "workflow/rules/bundle.smk"
+# The plan (issue #17): results/plan/, not part of `rule all`.
+include: "workflow/rules/plan.smk"
 
 
 rule all:

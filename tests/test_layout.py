@@ -32,6 +32,7 @@ def rule_files() -> dict[str, Path]:
 # The one area outside the studies (DESIGN): results/bundle/... -> workflow/rules/bundle.smk ->
 # personascope/bundle/ (the reproduction bundle and the report's captions).
 BUNDLE_RULES = RULES / "bundle.smk"
+PLAN_RULES = RULES / "plan.smk"  # the plan over every study (issue #17)
 
 
 def study_stage(smk: Path) -> tuple[str, str] | None:
@@ -45,6 +46,8 @@ def expected_prefixes(smk: Path) -> tuple[str, str] | None:
     """(output prefix, step prefix) a rule file's jobs must keep to."""
     if smk == BUNDLE_RULES:
         return "results/bundle/", "bundle."
+    if smk == PLAN_RULES:
+        return "results/plan/", "plan."
     place = study_stage(smk)
     return (f"results/{place[0]}/{place[1]}/", f"{place[0]}.{place[1]}.") if place else None
 

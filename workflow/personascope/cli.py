@@ -31,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         from .bundle.rebuild import main as rebuild
 
         return rebuild(argv[1:])
+    if argv[:1] == ["plan"]:  # `python -m personascope plan --configfile FILE` (issue #17)
+        from .plan.cli import main as plan_main
+
+        try:
+            return plan_main(argv[1:])
+        except PersonascopeError as exc:
+            print(exc.user_message(), file=sys.stderr)
+            return 2
     parser = argparse.ArgumentParser(prog="python -m personascope", description=__doc__)
     parser.add_argument("step", help="<study>.<stage>.<function> (personascope/steps.py)")
     parser.add_argument("-i", "--input", action="append", nargs="+", metavar=("NAME", "PATH"))

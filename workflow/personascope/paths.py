@@ -65,6 +65,11 @@ def personalens_figure(name: str, ext: str) -> str:
     return PERSONALENS_FIGURE.format(name=name, ext=ext)
 
 
+# --- the plan (issue #17): what the config costs, before it runs ------------------------------
+PLAN_JSON = f"{RESULTS}/plan/plan.json"
+PLAN_MD = f"{RESULTS}/plan/plan.md"
+
+
 def log(*parts: str) -> str:
     return f"{LOGS}/" + "/".join(parts) + ".log"
 

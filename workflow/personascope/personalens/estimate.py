@@ -1,0 +1,215 @@
+"""The plan's estimator for PersonaLens (`personascope.plan`): requests and tokens per stage and
+model, read from the normalized release when a run has built it (exact dialogue counts and the
+real system prompts of the sampled users), else from the paper's own dialogue statistics.
+
+Stages: `dialogues` (the assistant's and the user agent's turns, per assistant x setting) and
+`judge` (every judge dimension of every dialogue, turn-level personalization once per assistant
+turn). Turns per dialogue and tokens per turn are priors: the paper's Table 13 (dialogues with
+Claude 3 Sonnet as the assistant), capped by max_user_turns and each side's max_tokens.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from .. import paths
+from ..plan.core import EstimateContext, Tally, message_tokens
+from .judge import DEFAULT_DIMENSIONS, TURN_LEVEL
+from .prompts import AssistantSetting, assistant_system, user_agent_system
+
+STUDY = "personalens"
+# Table 13 of the paper: the 50-user sample's dialogues (assistant Claude 3 Sonnet).
+TABLE_13 = {
+    "SD": {"dialogues": 3283, "turns": 4.74, "tokens_per_turn": 149.87},
+    "MD": {"dialogues": 813, "turns": 5.64, "tokens_per_turn": 149.32},
+}
+TABLE_13_USERS = 50
+RELEASE_TABLES = ("scenarios", "profiles", "affinities", "interactions")
+
+
+def release_contexts(config: dict[str, Any], results: Path) -> dict[str, dict[str, Any]] | None:
+    """The run's scenario contexts from the normalized release, or None if it is not built."""
+    from ..io import read_parquet
+    from .scenarios import load_contexts, select_scenarios
+
+    files = {
+        t: results / Path(paths.personalens_release_table(t)).relative_to(paths.RESULTS)
+        for t in RELEASE_TABLES
+    }
+    if not all(f.is_file() for f in files.values()):
+        return None
+    scenarios = select_scenarios(read_parquet(files["scenarios"]), config["personalens"])
+    return load_contexts(
+        scenarios,
+        read_parquet(files["profiles"]),
+        read_parquet(files["affinities"]),
+        read_parquet(files["interactions"]),
+    )
+
+
+def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
+    pl = config["personalens"]
+    contexts = release_contexts(config, ctx.run_dir / paths.RESULTS)
+    per_kind: dict[str, list[dict[str, Any]] | float] = {}
+    for kind in pl["kinds"]:
+        if contexts is not None:
+            per_kind[kind] = [c for c in contexts.values() if c["kind"] == kind]
+        else:
+            users = pl["users"] if isinstance(pl["users"], int) else len(pl["users"])
+            users = 1500 if pl["users"] == "all" else users
+            if pl["tasks_per_user"]:
+                per_kind[kind] = float(users * pl["tasks_per_user"])
+                continue
+            per_kind[kind] = ctx.prior(
+                STUDY,
+                f"{kind}_dialogues_per_assistant_setting",
+                TABLE_13[kind]["dialogues"] * users / TABLE_13_USERS,
+                f"paper Table 13: {TABLE_13[kind]['dialogues']} {kind} dialogues for "
+                f"{TABLE_13_USERS} users, scaled to the config's users (the release is not "
+                "built here)",
+            )
+    if contexts is None:
+        ctx.notes.append(
+            "personalens: system prompts are priors (build the release, `snakemake "
+            "results/personalens/data/scenarios.parquet`, for the sampled users' own)"
+        )
+    user_model, judge = pl["user_agent"], pl["judge"]
+    caps = pl["max_user_turns"]
+    chosen = list(pl.get("judge_dimensions") or DEFAULT_DIMENSIONS)
+    turn_level = TURN_LEVEL in chosen
+    whole_dims = len(chosen) - turn_level
+    reask = ctx.prior(
+        STUDY,
+        "judge_reask_rate",
+        float(config["plan"]["judge_reask_rate"]),
+        "config plan.judge_reask_rate: share of judge answers that need the one re-ask",
+    )
+    judge_reply = ctx.prior(
+        STUDY,
+        "judge_reply_tokens",
+        150,
+        "our assumption: a short rationale and the verdict line; capped by max_tokens",
+    )
+    judge_reply = min(judge_reply, max_tokens(config, ctx, "judge", judge))
+    out: list[Tally] = []
+    for assistant in pl["assistants"]:
+        for setting_name in pl["settings"]:
+            setting = AssistantSetting.parse(setting_name)
+            where = {"model": assistant, "setting": setting.name, "shard": "*"}
+            usage = paths.PERSONALENS_DIALOGUE_USAGE.format(**where)
+            side_a = Tally(STUDY, "dialogues", assistant, usage, f"assistant, {setting.name}")
+            side_u = Tally(STUDY, "dialogues", user_model, usage, f"user agent, {setting.name}")
+            judged = Tally(
+                STUDY,
+                "judge",
+                judge,
+                paths.PERSONALENS_JUDGE_USAGE.format(judge=judge, **where),
+                f"{assistant}, {setting.name}",
+            )
+            for kind in pl["kinds"]:
+                stats = TABLE_13[kind]
+                turns = min(
+                    ctx.prior(
+                        STUDY, f"{kind}_turns_per_dialogue", stats["turns"], "paper Table 13"
+                    ),
+                    caps[kind],
+                )
+                per_turn = ctx.prior(
+                    STUDY, f"{kind}_tokens_per_turn", stats["tokens_per_turn"], "paper Table 13"
+                )
+                sides = {"user": side_u, "assistant": side_a}
+                budget = {
+                    s: min(per_turn, max_tokens(config, ctx, s, m))
+                    for s, m in (("user", user_model), ("assistant", assistant))
+                }
+                for dialogues, u_sys, a_sys, judge_ctx in system_sizes(
+                    per_kind[kind], setting, ctx, user_model, assistant, judge
+                ):
+                    add_dialogue(sides, budget, turns, u_sys, a_sys, dialogues)
+                    transcript = turns * (budget["user"] + budget["assistant"] + 6)
+                    whole = judge_ctx + transcript
+                    judged.add(
+                        whole, whole, judge_reply, count=dialogues * whole_dims * (1 + reask)
+                    )
+                    if turn_level:
+                        # one per assistant turn (up to turn_level_max_turns); the last prefix
+                        # is the whole dialogue, answered by the call cache when the
+                        # dialogue-level personalization is judged too
+                        shown = min(turns, pl.get("turn_level_max_turns") or turns)
+                        repeats = 1 if shown == turns and "personalization" in chosen else 0
+                        average = judge_ctx + transcript * (shown + 1) / (2 * turns)
+                        judged.add(
+                            average,
+                            average,
+                            judge_reply,
+                            count=dialogues * (shown - repeats) * (1 + reask),
+                        )
+            out += [side_a, side_u, judged]
+    return out
+
+
+def max_tokens(config: dict[str, Any], ctx: EstimateContext, side: str, model: str) -> float:
+    sampling = config["personalens"]["sampling"].get(side, {})
+    return float(sampling.get("max_tokens") or ctx.registry[model]["generation"]["max_tokens"])
+
+
+def add_dialogue(
+    sides: dict[str, Tally],
+    budget: dict[str, float],
+    turns: float,
+    user_system: float,
+    assistant_system_tokens: float,
+    count: float,
+) -> None:
+    """One dialogue of `turns` exchanges, `count` times: each side sees its system prompt and the
+    history (the user agent also its kick-off line)."""
+    whole = round(turns)
+    u, a = budget["user"] + 5, budget["assistant"] + 5
+    # user agent: system + kick-off, then per turn the previous exchange
+    sides["user"].add_chain(
+        [user_system + 20] + [a + 0] * (whole - 1), [u] * whole, budget["user"], count
+    )
+    sides["assistant"].add_chain(
+        [assistant_system_tokens + u] + [u] * (whole - 1), [a] * whole, budget["assistant"], count
+    )
+
+
+def system_sizes(
+    dialogues: list[dict[str, Any]] | float,
+    setting: AssistantSetting,
+    ctx: EstimateContext,
+    user_model: str,
+    assistant: str,
+    judge: str,
+) -> list[tuple[float, float, float, float]]:
+    """(dialogues, user-agent system, assistant system, judge prompt without the transcript)."""
+    if isinstance(dialogues, float):
+        user = ctx.prior(
+            STUDY, "user_agent_system_tokens", 700, "our assumption (release not built)"
+        )
+        base = ctx.prior(
+            STUDY, "assistant_system_tokens", 400, "our assumption (release not built)"
+        )
+        judge_prompt = ctx.prior(
+            STUDY, "judge_prompt_tokens", 900, "our assumption (release not built)"
+        )
+        return [(dialogues, user, base if setting.personalize else 10, judge_prompt)]
+    from .judge import DIMENSIONS
+
+    count_u, count_a, count_j = (ctx.counter_for(m) for m in (user_model, assistant, judge))
+    out = []
+    for c in dialogues:
+        judge_prompt = mean(
+            message_tokens(count_j, build(c, "")) for build, _ in DIMENSIONS.values()
+        )
+        out.append(
+            (
+                1.0,
+                float(message_tokens(count_u, user_agent_system(c))),
+                float(message_tokens(count_a, assistant_system(setting, c))),
+                judge_prompt + 30,
+            )
+        )
+    return out
