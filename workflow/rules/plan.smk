@@ -11,4 +11,4 @@ rule plan:
     container:
         config["containers"]["cpu"]
     shell:
-        run_step("plan.write")
+        run_step("plan.report.write")

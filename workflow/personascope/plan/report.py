@@ -7,12 +7,16 @@ import importlib
 import json
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..io import write_json, write_text
+from ..steps import Files, step
 from .core import EstimateContext, Tally, proxy_count
+from .markdown import render
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +178,21 @@ def measured(rows: list[dict[str, Any]], root: Path) -> None:
         r["measured"] = dict(found, files=len(files)) if files else None
         if files:
             r["ratio"] = {name: (r[name] / found[name]) if found[name] else None for name in COUNTS}
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    config: dict[str, Any]  # the run's whole config (with `models`), as Snakemake merged it
+    measured: bool  # add the jobs' usage.json counts found under the working directory
+
+
+@step(PlanParams)
+def write(inputs: Files, outputs: Files, params: PlanParams) -> None:
+    """Target results/plan/plan.{json,md}: the plan of the workflow's own config."""
+    root = Path.cwd()
+    plan = estimate(params.config, root)
+    if params.measured:
+        measured(plan["rows"], root)
+    plan["measured"] = params.measured
+    write_json(plan, outputs["json"])
+    write_text(render(plan), outputs["md"])
