@@ -136,3 +136,23 @@ def test_an_unknown_structured_outputs_option_names_the_model(tmp_path: Path) ->
             entry("openai", base_url="http://127.0.0.1:9/v1", structured_outputs="guided"),
             tmp_path,
         )
+
+
+def test_anthropic_message_batches_carry_and_check_the_constraint(
+    tmp_path: Path, sentinel_key: str
+) -> None:
+    with FakeAPIServer(api_key=sentinel_key, answer=honour_json) as server:
+        e = entry(
+            "anthropic",
+            base_url=server.url,
+            structured_outputs="tool",
+            batch=True,
+            batch_poll_s=0.01,
+            max_retries=0,
+        )
+        engine = open_engine("claude", e, tmp_path)
+        (j,) = judge(engine, [task()], Sampling(max_tokens=64), "constrained")
+        engine.close()
+    assert (j.status, j.value) == (STATUS_OK_CONSTRAINED, 4.0)
+    (batch,) = server.batches.values()
+    assert batch["requests"][0]["params"]["tool_choice"]["type"] == "tool"
