@@ -6,10 +6,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from personascope.bundle.archive import MANIFEST, verify, write_bundle
 from personascope.errors import BundleError
 
@@ -116,3 +120,36 @@ def test_a_link_or_an_escaping_path_is_refused(bundle: Path, tmp_path: Path) -> 
     linked.write_bytes(gzip.compress(buf.getvalue()))
     with pytest.raises(BundleError, match=r"member calls/link is not a plain file"):
         verify(linked)
+
+
+def rebuild_cli(bundle: Path, into: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "personascope", "rebuild", str(bundle), "--into", str(into)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO / "workflow")},  # this checkout's package
+    )
+
+
+def test_the_rebuild_command_refuses_a_tampered_bundle_before_unpacking(
+    bundle: Path, tmp_path: Path
+) -> None:
+    members = {**members_of(bundle), "calls/ab/extra.json": b"{}"}
+    tampered = repack(members, tmp_path / "t" / bundle.name)
+    proc = rebuild_cli(tampered, tmp_path / "rebuilt")
+    assert proc.returncode == 2
+    assert "personascope bundle error" in proc.stderr
+    assert "member calls/ab/extra.json is not in MANIFEST.json (added)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "rebuilt").exists()
+
+
+def test_the_rebuild_command_wants_an_empty_folder(bundle: Path, tmp_path: Path) -> None:
+    into = tmp_path / "busy"
+    into.mkdir()
+    (into / "something").write_text("x", encoding="utf-8")
+    proc = rebuild_cli(bundle, into)
+    assert proc.returncode == 2
+    assert "not empty" in proc.stderr
+    assert sorted(p.name for p in into.iterdir()) == ["something"]
