@@ -65,6 +65,15 @@ def test_prefix_without_system_message_becomes_the_system_message(tmp_path: Path
     )
 
 
+def test_nemotron_switch_is_joined_by_the_configured_separator() -> None:
+    quirks = {"system_prompt_prefix": "SWITCH", "system_prompt_separator": "\n\n"}
+    engine = RecordingEngine(spec(quirks))
+    CachedEngine(engine, None).generate([chat("hi"), chat("hi", system=None)])
+    persona, baseline = engine.batches[0]
+    assert persona.messages[0] == {"role": "system", "content": "SWITCH\n\nbe brief"}
+    assert baseline.messages[0] == {"role": "system", "content": "SWITCH"}
+
+
 def test_no_system_role_folds_system_into_first_user_turn() -> None:
     engine = RecordingEngine(spec({"no_system_role": True, "system_prompt_prefix": "P"}))
     CachedEngine(engine, None).generate([chat("question")])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from personascope.persistence import data as inputs
 from personascope.persistence.prompts import system_prompt
+from personascope.protocol import load_pack
 
 HERE = Path(__file__).resolve().parent
 _spec = importlib.util.spec_from_file_location(
@@ -58,11 +59,18 @@ def test_scripts_have_102_rounds_and_a_fixed_shuffle(shared_data: Path) -> None:
     assert again.equals(table)
 
 
-def test_baseline_has_no_system_prompt() -> None:
-    assert system_prompt("empty", "") is None
-    prompt = system_prompt("Gaston", "A charming hunter.")
-    assert "embodying the role of Gaston" in prompt and "A charming hunter." in prompt
-    assert "never reveal that you are an AI" in prompt
+def test_persona_system_prompt_is_upstreams_role_template(shared_data: Path) -> None:
+    pack_path = shared_data / "persistent-personas/protocol-literals.json"
+    template = json.loads(pack_path.read_text(encoding="utf-8"))["literals"][
+        "data/prompts.py::role_template"
+    ]
+    pack = load_pack("persistent-personas", {"local": str(pack_path)})
+    assert system_prompt(pack, "empty", "") is None
+    prompt = system_prompt(pack, "Gaston", "A charming hunter.")
+    assert prompt == template.replace("{role}", "Gaston").replace(
+        "{role_desc}", "A charming hunter."
+    )
+    assert [u["key"] for u in pack.used()] == ["data/prompts.py::role_template"]
 
 
 def test_xstest_sampling_takes_both_labels(shared_data: Path) -> None:

@@ -84,6 +84,15 @@ def test_ratings_from_judgments_and_ifbench(tmp_path: Path) -> None:
                     "loose_follow_list": [True, None],
                     "unverifiable": ["b"],
                 },
+                {  # one check failed, the other cannot be verified: excluded all the same
+                    **base,
+                    "item": "12",
+                    "strict_follow_all": False,
+                    "strict_follow_list": [False, None],
+                    "loose_follow_all": False,
+                    "loose_follow_list": [False, None],
+                    "unverifiable": ["b"],
+                },
             ],
             schema=SCORE_SCHEMA,
         ),
@@ -106,11 +115,12 @@ def test_ratings_from_judgments_and_ifbench(tmp_path: Path) -> None:
     assert pd.api.types.is_integer_dtype(table["round"])
     assert table.set_index("dataset").loc["bfi", "prefix_tokens"] == 321
     failures = read_parquet(out["failures"])
-    assert sorted(failures.status) == ["parse_failure", "unverifiable", "unverifiable"]
+    assert sorted(failures.status) == ["parse_failure"] + ["unverifiable"] * 4
     assert "garbled" in failures.raw_text.tolist()
     import json
 
     report = json.loads(out["report"].read_text())
     assert report["failed"]["bfi"] == {"parse_failure": 1}
-    assert report["failed"]["ifbench_strict"] == {"unverifiable": 1}
+    assert report["failed"]["ifbench_strict"] == {"unverifiable": 2}
+    assert report["ifbench_excluded_items"] == 2
     assert report["total_rated"] == 6

@@ -33,13 +33,18 @@ REGISTRY = {
 }
 
 
-def judge_params(tmp_path: Path, max_input_tokens: int) -> dict:
+def judge_params(tmp_path: Path, shared: Path, max_input_tokens: int = 2048) -> dict:
     return {
         "judge": "m",
         "model": "m",
         "max_input_tokens": max_input_tokens,
-        "sampling": {},
+        "truncation": "response",
+        "system_prompt": None,
+        "published_quirks": False,
+        "seed": 42,
         "judge_mode": "free",
+        "protocol": {"local": str(shared / "persistent-personas/protocol-literals.json")},
+        "sampling": {},
         "models": REGISTRY,
         "cache_dir": str(tmp_path / "cache"),
     }
@@ -51,7 +56,7 @@ def verdict(request) -> str:
         return "**Reasoning:** A is better.\n\n**Result:** A"
     if "Yes/No" in prompt:
         return "**Reasoning:** It answers.\n\n**Result:** No"
-    if "Score rubric" in prompt:
+    if "Score Rubrics:" in prompt:
         return "**Reasoning:** fine.\n\n**Result:** 4"
     return f"answer to: {prompt[:20]}"
 
@@ -144,7 +149,7 @@ def write_inputs(tmp: Path) -> dict[str, Path]:
     return paths
 
 
-def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines) -> None:
+def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines, shared_data: Path) -> None:
     inp = write_inputs(tmp_path)
     out_c = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
     call_step(
@@ -169,9 +174,13 @@ def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines) -> None:
     out_j = {k: tmp_path / f"j_{k}" for k in ("judgments", "usage")}
     call_step(
         judge.conditioned,
-        {"responses": out_c["responses"], "roles": inp["roles"]},
+        {
+            "responses": out_c["responses"],
+            "roles": inp["roles"],
+            "benchmark_items": inp["benchmark_items"],
+        },
         out_j,
-        **judge_params(tmp_path, max_input_tokens=2048),
+        **judge_params(tmp_path, shared_data),
     )
     judged = read_parquet(out_j["judgments"])
     assert len(judged) == 12 and set(judged.status) == {"ok"}
@@ -180,9 +189,10 @@ def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines) -> None:
     call_step(ratings.collect, {"judgments": out_j["judgments"]}, out_r)
     table = read_parquet(out_r["ratings"])
     wins = table[table.dataset == "rolebench_general"].set_index(["round", "item"]).rating
-    # the judge always says "A": a win where the model's answer was A (even item), a loss else
-    assert set(wins.xs("Gaston:0", level="item")) == {1.0}
-    assert set(wins.xs("Gaston:1", level="item")) == {0.0}
+    # the judge always says "A": upstream puts the reference at A on even items, the model's
+    # answer at A on odd ones, so a loss on Gaston:0 and a win on Gaston:1
+    assert set(wins.xs("Gaston:0", level="item")) == {0.0}
+    assert set(wins.xs("Gaston:1", level="item")) == {1.0}
     assert set(table[table.dataset == "bfi"].rating) == {4.0}
     assert set(table[table.dataset == "xstest_safe"].rating) == {0.0}
 
@@ -210,7 +220,7 @@ def test_overflowing_checkpoint_is_reported_in_the_step(tmp_path: Path, fake_eng
     assert (over.context_tokens == 80).all() and (over.reason == "context_overflow").all()
 
 
-def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines) -> None:
+def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines, shared_data: Path) -> None:
     from personascope.persistence import dialogues
     from personascope.persistence.data import SCRIPTS_SCHEMA
 
@@ -243,7 +253,7 @@ def test_dialogues_then_fidelity_judge(tmp_path: Path, fake_engines) -> None:
         judge.dialogues,
         {"dialogues": out_d["dialogues"], "roles": inp["roles"]},
         out_j,
-        **judge_params(tmp_path, max_input_tokens=8192),
+        **judge_params(tmp_path, shared_data, max_input_tokens=8192),
     )
     out_r = {k: tmp_path / f"rd_{k}" for k in ("ratings", "failures", "report")}
     call_step(ratings.collect, {"judgments": out_j["judgments"]}, out_r)

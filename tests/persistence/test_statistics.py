@@ -205,7 +205,7 @@ def test_type_difference_pairs_items_and_bootstraps_the_pairs() -> None:
     go_vals = [0, 0, 100, 0, 0, 100]
     records = [("Gaston", "persona_directed", 5, f"i{i}", float(v)) for i, v in enumerate(pd_vals)]
     records += [("Gaston", "goal_oriented", 5, f"i{i}", float(v)) for i, v in enumerate(go_vals)]
-    diffs = st.checkpoint_differences(obs_frame(records), resamples=1000, seed=42)
+    diffs = st.checkpoint_differences(obs_frame(records), resamples=1000, seed=42, unit="item")
     got = diffs[(diffs["kind"] == "type_difference") & (diffs["model"] == "all")].iloc[0]
     paired = np.array(pd_vals, float) - np.array(go_vals, float)
     assert got["mean"] == pytest.approx(paired.mean())  # 200 / 6
@@ -224,7 +224,7 @@ def test_change_from_start_and_persona_minus_baseline() -> None:
         ("empty", "persona_directed", 0, "a", 70.0),
         ("empty", "persona_directed", 0, "b", 50.0),
     ]
-    diffs = st.checkpoint_differences(obs_frame(records), resamples=200, seed=42)
+    diffs = st.checkpoint_differences(obs_frame(records), resamples=200, seed=42, unit="item")
     pooled = diffs[diffs["model"] == "all"].set_index(["kind", "group", "round"])
     change = pooled.loc[("change_from_start", "persona", 9)]
     assert change["mean"] == -30.0
@@ -240,7 +240,7 @@ def test_checkpoint_summaries_split_persona_and_baseline() -> None:
         ("Gaston", "goal_oriented", 0, "b", 0.0),
         ("empty", "goal_oriented", 0, "a", 100.0),
     ]
-    means = st.checkpoint_summaries(obs_frame(records), resamples=200, seed=42)
+    means = st.checkpoint_summaries(obs_frame(records), resamples=200, seed=42, unit="item")
     pooled = means[means["model"] == "all"].set_index("group")
     assert pooled.loc["persona", "mean"] == 50.0 and pooled.loc["persona", "n"] == 2
     assert pooled.loc["baseline", "mean"] == 100.0
@@ -287,6 +287,13 @@ def test_persona_effect_recovers_the_persona_shift() -> None:
     ratings = st.validate_ratings(syn.ratings_table(truth, seed=5, models=["qwen-s", "api"]))
     table = rg.persona_effects(st.metric_observations(ratings, None))
     style = table[table["metric"] == "fidelity_style"]
+    pooled = style[style["term"] == rg.POOLED_PERSONA_TERM]
+    assert len(pooled) == len(set(zip(style["model"], style["dialogue_type"], strict=True)))
+    assert pooled["coefficient"].mean() == pytest.approx(truth.persona_effect, abs=1.0)
+    assert (
+        (pooled["ci_low"] < truth.persona_effect) & (truth.persona_effect < pooled["ci_high"])
+    ).mean() >= 0.75
+    style = style[style["term"] != rg.POOLED_PERSONA_TERM]
     assert set(style["term"]) == set(syn.ROLES)
     covered = (
         (style["ci_low"] < truth.persona_effect) & (truth.persona_effect < style["ci_high"])
@@ -360,6 +367,7 @@ def test_the_workflows_ratings_schema_is_read(tmp_path: Path) -> None:
             **row(dataset="fidelity_style", round=1, rating=r, item=f"{order}:1", prefix_tokens=0),
             "order": order,
             "trait": None,
+            "judged_as": "Gaston",
         }
         for order, r in (("original", 5.0), ("shuffled", 3.0))
     ] + [
@@ -367,6 +375,7 @@ def test_the_workflows_ratings_schema_is_read(tmp_path: Path) -> None:
             **row(dataset="bfi", item="1", rating=4.0, prefix_tokens=120),
             "order": "original",
             "trait": "Extraversion",
+            "judged_as": "Gaston",
         }
     ]
     frame = pd.DataFrame(rows)[RATINGS_SCHEMA.names]
@@ -386,3 +395,109 @@ def test_degenerate_slices_give_empty_cells_not_crashes() -> None:
     assert rg.fit_mixed(one_group, "rating ~ pos", "role").note == (
         "not fitted: 12 observations in 1 group(s)"
     )
+
+
+def test_persona_minus_baseline_uses_the_baseline_judged_as_that_persona() -> None:
+    """The baseline's round is judged once per persona: Gaston pairs with the Gaston judgment."""
+    ratings = pd.DataFrame(
+        [
+            row(dataset="fidelity_style", round=1, item="original:1", rating=5.0),
+            row(dataset="fidelity_style", round=1, item="original:1", role="HAL 9000", rating=5.0),
+            row(
+                dataset="fidelity_style",
+                round=1,
+                item="original:1",
+                role="empty",
+                rating=3.0,
+                judged_as="Gaston",
+            ),
+            row(
+                dataset="fidelity_style",
+                round=1,
+                item="original:1",
+                role="empty",
+                rating=1.0,
+                judged_as="HAL 9000",
+            ),
+        ]
+    )
+    obs = st.metric_observations(st.validate_ratings(ratings), None)
+    diffs = st.paired_differences(obs)
+    gaps = diffs[diffs["kind"] == "persona_minus_baseline"].set_index("role")["diff"]
+    assert gaps.to_dict() == {"Gaston": 50.0, "HAL 9000": 100.0}  # (5-3)/4, (5-1)/4 x 100
+    cost = st.personalization_cost_units(obs).set_index("role")["diff"]
+    assert cost.to_dict() == {"Gaston": 50.0, "HAL 9000": 100.0}
+
+
+def test_cell_bootstrap_resamples_model_by_role_means_not_items() -> None:
+    """Two roles, one with many items: the paper's unit gives each role's mean equal weight."""
+    records = [("Gaston", "goal_oriented", 0, f"g{i}", 100.0) for i in range(9)]
+    records += [("HAL 9000", "goal_oriented", 0, "h0", 0.0)]
+    obs = obs_frame(records)
+    cell = st.checkpoint_summaries(obs, resamples=500, seed=1, unit="cell")
+    item = st.checkpoint_summaries(obs, resamples=500, seed=1, unit="item")
+    cell = cell[(cell["model"] == "all") & (cell["group"] == "persona")].iloc[0]
+    item = item[(item["model"] == "all") & (item["group"] == "persona")].iloc[0]
+    assert (cell["mean"], cell["n"]) == (50.0, 2)
+    assert (item["mean"], item["n"]) == (90.0, 10)
+    assert cell["ci_high"] - cell["ci_low"] > item["ci_high"] - item["ci_low"]
+    with pytest.raises(ValueError, match="bootstrap unit"):
+        st.checkpoint_summaries(obs, resamples=100, unit="pooled")
+
+
+def test_dialogue_row_is_the_mean_of_the_three_fidelity_rubrics() -> None:
+    ratings = pd.DataFrame(
+        [
+            row(dataset=d, round=1, item="original:1", rating=r)
+            for d, r in (
+                ("fidelity_knowledge", 5.0),
+                ("fidelity_style", 3.0),
+                ("fidelity_in_character", 1.0),
+            )
+        ]
+    )
+    obs = st.metric_observations(st.validate_ratings(ratings), None)
+    dialogue = obs[obs["metric"] == "fidelity_dialogue"]
+    assert dialogue["value"].tolist() == [50.0]  # (100 + 50 + 0) / 3
+
+
+def test_personalization_cost_has_the_general_ifbench_safety_and_excess_safety_rows() -> None:
+    """Table 6's rows: the baseline's RoleBench-general answers are judged as each persona under
+    that persona's item ids, so they pair; IFBench and XSTest pair on the shared items."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for model in ("gemma-s", "gemma-l", "qwen-s", "qwen-l", "api"):
+        size = syn.REGISTRY[model]["size_class"]
+        for role in ("Gaston", "HAL 9000", "Blair Waldorf", "empty"):
+            personas = ["Gaston", "HAL 9000", "Blair Waldorf"] if role == "empty" else [role]
+            for as_role in personas:
+                for i in range(6):
+                    win = rng.random() < (0.5 if role == "empty" else 0.3 + 0.1 * size)
+                    rows.append(
+                        row(
+                            model=model,
+                            role=role,
+                            judged_as=as_role,
+                            round=0,
+                            dataset="rolebench_general",
+                            item=f"{as_role}:{i}",
+                            rating=float(win),
+                        )
+                    )
+            for i in range(6):
+                for dataset in ("ifbench_strict", "xstest_safe", "xstest_unsafe"):
+                    rows.append(
+                        row(
+                            model=model,
+                            role=role,
+                            round=0,
+                            dataset=dataset,
+                            item=f"{i}",
+                            rating=float(rng.random() < 0.5),
+                        )
+                    )
+    obs = st.metric_observations(st.validate_ratings(pd.DataFrame(rows)), None)
+    table, notes = rg.personalization_cost_regression(obs, syn.REGISTRY)
+    table = table.set_index("dataset")
+    for dataset in ("rolebench_general", "ifbench_strict", "xstest_unsafe", "xstest_safe"):
+        assert pd.notna(table.loc[dataset, "coefficient"]), (dataset, notes)

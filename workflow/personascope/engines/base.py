@@ -144,7 +144,9 @@ def apply_request_quirks(messages: Sequence[Message], quirks: dict[str, Any]) ->
     prefix = quirks.get("system_prompt_prefix")
     if prefix:
         if out and out[0]["role"] == "system":
-            out[0]["content"] = f"{prefix}\n{out[0]['content']}" if out[0]["content"] else prefix
+            # upstream's Nemotron switch is joined by a blank line (`system_prompt_separator`)
+            sep = quirks.get("system_prompt_separator", "\n")
+            out[0]["content"] = f"{prefix}{sep}{out[0]['content']}" if out[0]["content"] else prefix
         else:
             out.insert(0, {"role": "system", "content": prefix})
     if quirks.get("no_system_role") and out and out[0]["role"] == "system":

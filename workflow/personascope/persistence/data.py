@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ..errors import InputDataError
 from ..io import write_parquet
+from ..protocol import load_pack
 from ..steps import step
 from .formats import (
     BENCHMARKS,
@@ -52,6 +53,8 @@ from .prompts import (
 )
 
 log = logging.getLogger(__name__)
+
+PACK_STUDY = "persistent-personas"  # resources/checksums/persistent-personas-protocol.sha256
 
 
 class InputError(InputDataError):
@@ -338,6 +341,7 @@ class NormalizeParams:
     seed: int
     shuffle_seed: int
     rolebench_files: dict[str, Any]
+    protocol: dict[str, Any]
 
 
 @step(NormalizeParams)
@@ -354,8 +358,9 @@ def normalize(inputs: dict[str, Any], outputs: dict[str, Path], params: Normaliz
     if unknown:
         raise InputError(f"config persistence.datasets: unknown {unknown}; known {BENCHMARKS}")
 
+    texts = load_pack(PACK_STUDY, params.protocol)
     role_rows = [
-        {"role": r, "description": d, "system_prompt": system_prompt(r, d)}
+        {"role": r, "description": d, "system_prompt": system_prompt(texts, r, d)}
         for r, d in roles.items()
     ]
     write_parquet(pa.Table.from_pylist(role_rows, schema=ROLES_SCHEMA), outputs["roles"])

@@ -16,6 +16,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     # the key of a scored item
     "model": pa.string(),
     "role": pa.string(),
+    "judged_as": pa.string(),  # the persona whose rubric judged the answer (see RATINGS_COLUMNS)
     "dialogue_type": pa.string(),
     "order": pa.string(),
     "round": pa.int64(),
@@ -67,7 +68,9 @@ def schema_of(*columns: str) -> pa.Schema:
 
 
 # The key of one scored item: unique in the ratings table (order aside, which fidelity averages).
-KEY = ("model", "role", "dialogue_type", "round", "dataset", "item")
+# The baseline's answers are judged once per persona (fidelity, RoleBench): `judged_as` tells them
+# apart.
+KEY = ("model", "role", "judged_as", "dialogue_type", "round", "dataset", "item")
 
 # --- data: results/persistence/data/ ---
 ROLES_SCHEMA = schema_of("role", "description", "system_prompt")
@@ -94,7 +97,7 @@ OVERFLOW_SCHEMA = schema_of(
 
 # --- judge, IFBench verifiers, ratings ---
 JUDGMENT_SCHEMA = schema_of(
-    "model", "judge_model", "role", "dialogue_type", "order", "round", "dataset", "item",
+    "model", "judge_model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item",
     "item_index", "trait", "label", "prefix_tokens", "truncated", "raw_text", "reask_text",
     "value", "status", "error",
 )  # fmt: skip
@@ -104,11 +107,11 @@ SCORE_SCHEMA = schema_of(
     "loose_follow_list", "unverifiable",
 )  # fmt: skip
 RATINGS_SCHEMA = schema_of(
-    "model", "role", "dialogue_type", "order", "round", "dataset", "item", "trait", "rating",
+    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "trait", "rating",
     "prefix_tokens",
 )  # fmt: skip
 FAILURE_SCHEMA = schema_of(
-    "model", "role", "dialogue_type", "order", "round", "dataset", "item", "status", "error",
+    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "status", "error",
     "raw_text", "reask_text",
 )  # fmt: skip
 
@@ -158,4 +161,7 @@ RATINGS_COLUMNS: dict[str, str] = {
     "item": "item id (for bfi: the InCharacter BFI question number)",
     "rating": "native scale: 1-5 (fidelity, bfi), 1/0.5/0 (rolebench), 1/0 (ifbench, xstest)",
     "prefix_tokens": "cumulative prefix token count (optional: empty when unknown)",
+    "judged_as": "optional: the persona whose rubric judged a baseline answer (upstream judges the "
+    "baseline as each persona on fidelity and RoleBench); empty = judged without a persona",
 }
+OPTIONAL_COLUMNS = ("prefix_tokens", "judged_as")

@@ -1,10 +1,19 @@
 """Persistent Personas judging: dialogue fidelity per round, and the judged conditioned benchmarks
 (BFI trait ratings, RoleBench pairwise win vs reference, XSTest explicit refusal).
 
-Every judgment keeps raw text, parsed value and parse status (`personascope.judging`: strict
-parse + one re-ask; a failure is recorded, never a score). `<think>` blocks are removed by the
-judge's registry quirk (`strip_think`). The judged text is truncated so that the judge's input
-fits `max_input_tokens` (paper: 8,192); the rubric is never cut, and `truncated` records it.
+Requests are upstream's (`rubrics`): templates and rubrics from the protocol pack, the role
+preamble, the A/B order by item parity. As upstream does, the no-persona baseline is judged *as
+each persona* of the run (`judged_as`) on the three fidelity rubrics and both RoleBench tasks
+(its answer to a RoleBench question is paired with each persona asked the same question, against
+that persona's reference); BFI and XSTest judge it once, with no persona.
+
+Every judgment keeps raw text, parsed value and parse status (`personascope.judging`); a failure
+is recorded, never a score — unless `published_quirks` applies upstream's fallbacks (status
+`quirk_*`, so their effect can be measured). Long inputs (`judge_truncation`):
+- `response`: the judged text is cut so the prompt fits `judge_max_input_tokens`, the template
+  and rubric never (`truncated` records it);
+- `prompt_tail`: upstream's vLLM `truncate_prompt_tokens` — the conditioned judge prompt keeps
+  its last `judge_max_input_tokens` tokens; fidelity prompts are never cut (as upstream).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,10 +30,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ..engines import CachedEngine, Sampling
+from ..errors import ConfigError
 from ..io import read_parquet, write_parquet
 from ..judge_report import build_report, read_judgments, write_report
 from ..judging import STATUS_FAILED, JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
+from ..protocol import load_pack
 from ..steps import step
 from . import rubrics
 from .formats import JUDGED_BENCHMARKS, JUDGMENT_SCHEMA
@@ -31,8 +43,10 @@ from .prompts import BASELINE, text_or_none
 
 log = logging.getLogger(__name__)
 
-JUDGE_SYSTEM = "You are a careful, impartial evaluator. Follow the required reply format exactly."
-FIDELITY_DIMENSIONS = tuple(rubrics.FIDELITY)
+PACK_STUDY = rubrics.PACK_STUDY
+FIDELITY_DIMENSIONS = rubrics.FIDELITY_DIMENSIONS
+JUDGED_DATASETS = JUDGED_BENCHMARKS
+TRUNCATION_MODES = ("response", "prompt_tail")
 
 
 Counter = Callable[[str], int]
@@ -48,140 +62,264 @@ def approx_truncate(text: str, budget: int) -> str:
     return data.decode("utf-8", errors="ignore")
 
 
-def tokenizer_of(engine: CachedEngine | None) -> tuple[Counter, Truncator]:
-    """The judge's own tokenizer where the engine exposes one (llama.cpp), else a byte-based
-    estimate (3 bytes a token) that errs towards cutting more."""
-    llm = getattr(getattr(engine, "engine", None), "llm", None)
-    if llm is None or not hasattr(llm, "tokenize") or not hasattr(llm, "detokenize"):
-        return approx_count, approx_truncate
-
-    def count(text: str) -> int:
-        return len(llm.tokenize(text.encode("utf-8"), add_bos=False))
-
-    def truncate(text: str, budget: int) -> str:
-        tokens = llm.tokenize(text.encode("utf-8"), add_bos=False)
-        return llm.detokenize(tokens[: max(0, budget)]).decode("utf-8", errors="ignore")
-
-    return count, truncate
+def approx_tail(text: str, budget: int) -> str:
+    data = text.encode("utf-8")
+    return data[max(0, len(data) - max(0, budget) * 3) :].decode("utf-8", errors="ignore")
 
 
-def fit_to_budget(
-    build: Callable[[str], str], text: str, budget: int, count: Counter, truncate: Truncator
-) -> tuple[str, bool]:
-    """`build(text)` with `text` cut so the whole prompt is at most `budget` tokens."""
-    prompt = build(text)
-    if count(prompt) + count(JUDGE_SYSTEM) <= budget:
-        return prompt, False
-    room = budget - count(build("")) - count(JUDGE_SYSTEM) - 8
-    if room <= 0:
-        raise ValueError(
-            f"judge input budget of {budget} tokens is smaller than the rubric itself; raise "
-            f"persistence.judge_max_input_tokens"
-        )
-    return build(truncate(text, room) + " [...]"), True
+class Tokens:
+    """Counting and cutting in the judge's own tokenizer where the engine exposes one
+    (llama.cpp), else a byte-based estimate (3 bytes a token) that errs towards cutting more."""
+
+    def __init__(self, engine: CachedEngine | None = None) -> None:
+        llm = getattr(getattr(engine, "engine", None), "llm", None)
+        self.llm = llm if hasattr(llm, "tokenize") and hasattr(llm, "detokenize") else None
+
+    def _ids(self, text: str) -> list[int]:
+        assert self.llm is not None
+        return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def count(self, text: str) -> int:
+        return len(self._ids(text)) if self.llm else approx_count(text)
+
+    def head(self, text: str, budget: int) -> str:
+        if not self.llm:
+            return approx_truncate(text, budget)
+        ids = self._ids(text)[: max(0, budget)]
+        return self.llm.detokenize(ids).decode("utf-8", errors="ignore")
+
+    def tail(self, text: str, budget: int) -> str:
+        if not self.llm:
+            return approx_tail(text, budget)
+        ids = self._ids(text)
+        ids = ids[max(0, len(ids) - max(0, budget)) :]
+        return self.llm.detokenize(ids).decode("utf-8", errors="ignore")
 
 
-def messages(prompt: str) -> list[dict[str, str]]:
-    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": prompt}]
+class Limits:
+    """The truncation rule of one judge job."""
+
+    def __init__(self, mode: str, budget: int, system: str | None, tokens: Tokens) -> None:
+        if mode not in TRUNCATION_MODES:
+            raise ConfigError(
+                f"unknown judge truncation {mode!r}; expected one of {TRUNCATION_MODES}",
+                where="persistence.judge_truncation",
+            )
+        self.mode, self.budget, self.system, self.tokens = mode, budget, system, tokens
+
+    def fit(self, build: Callable[[str], str], text: str, conditioned: bool) -> tuple[str, bool]:
+        """`build(text)` within the budget, by this job's rule; (prompt, truncated)."""
+        prompt = build(text)
+        overhead = self.tokens.count(self.system) if self.system else 0
+        if self.tokens.count(prompt) + overhead <= self.budget:
+            return prompt, False
+        if self.mode == "prompt_tail":
+            if not conditioned:
+                return prompt, False
+            return self.tokens.tail(prompt, self.budget), True
+        room = self.budget - self.tokens.count(build("")) - overhead - 8
+        if room <= 0:
+            raise ConfigError(
+                f"judge input budget of {self.budget} tokens is smaller than the rubric itself",
+                where="persistence.judge_max_input_tokens",
+            )
+        return build(self.tokens.head(text, room) + " [...]"), True
+
+
+def judged_roles(role: str, personas: list[str]) -> list[str]:
+    """The personas an answer is judged as: its own, or every persona for the baseline."""
+    return list(personas) if role == BASELINE else [role]
 
 
 def fidelity_tasks(
     dialogue: pd.DataFrame,
     descriptions: dict[str, str],
-    baseline_name: str,
-    budget: int,
-    count: Counter,
-    truncate: Truncator,
+    personas: list[str],
+    texts: rubrics.Texts,
+    limits: Limits,
 ) -> tuple[list[JudgeTask], list[dict[str, Any]]]:
     tasks, meta = [], []
     for row in dialogue.itertuples(index=False):
-        name = baseline_name if row.role == BASELINE else row.role
-        description = descriptions.get(row.role, "")
-        for dim in FIDELITY_DIMENSIONS:
-            prompt, cut = fit_to_budget(
-                lambda text, d=dim, q=row.user, n=name, desc=description: rubrics.fidelity_prompt(
-                    d, n, desc, q, text
-                ),
-                row.assistant,
-                budget,
-                count,
-                truncate,
-            )
-            item = f"{row.order}:{row.round}"
-            tasks.append(
-                JudgeTask(item, f"fidelity_{dim}", messages(prompt), rubrics.LIKERT_PARSER)
-            )
-            meta.append(
-                {
-                    "model": row.model,
-                    "role": row.role,
-                    "dialogue_type": row.dialogue_type,
-                    "order": row.order,
-                    "round": int(row.round),
-                    "dataset": f"fidelity_{dim}",
-                    "item": item,
-                    "item_index": int(row.round),
-                    "trait": None,
-                    "label": None,
-                    "prefix_tokens": int(row.prefix_tokens),
-                    "truncated": cut,
-                }
-            )
+        for as_role in judged_roles(row.role, personas):
+            judge_input = rubrics.dialogue_input(as_role, descriptions.get(as_role, ""), row.user)
+            for dim in FIDELITY_DIMENSIONS:
+                rubric = rubrics.rubric_for(f"fidelity_{dim}")
+                prompt, cut = limits.fit(
+                    lambda text, r=rubric, i=judge_input: rubrics.fill(texts, r, i, output=text),
+                    rubrics.dialogue_output(row.assistant),
+                    conditioned=False,
+                )
+                item = f"{row.order}:{row.round}"
+                tasks.append(
+                    JudgeTask(
+                        item,
+                        rubric.name,
+                        rubrics.judge_messages(prompt, limits.system),
+                        rubrics.LIKERT,
+                    )
+                )
+                meta.append(
+                    {
+                        "model": row.model,
+                        "role": row.role,
+                        "judged_as": as_role,
+                        "dialogue_type": row.dialogue_type,
+                        "order": row.order,
+                        "round": int(row.round),
+                        "dataset": rubric.name,
+                        "item": item,
+                        "item_index": int(row.round),
+                        "trait": None,
+                        "label": None,
+                        "prefix_tokens": int(row.prefix_tokens),
+                        "truncated": cut,
+                    }
+                )
     return tasks, meta
+
+
+def pairing_prompt(dataset: str, prompt: str) -> str:
+    """The question a persona item shares with the baseline's: RoleBench role-specific
+    instructions lose their addressee for the baseline (data.strip_addressee)."""
+    if dataset == "rolebench_role_specific":
+        rest = prompt.split(", ", maxsplit=1)[-1]
+        return rest[:1].upper() + rest[1:]
+    return prompt
+
+
+def rolebench_pairs(
+    row: Any, items: pd.DataFrame, personas: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(persona, that persona's item) for a RoleBench answer: the persona's own item, or for the
+    baseline each persona's item with the same question (upstream merges on the question)."""
+    if row.role != BASELINE:
+        own = {
+            "item": row.item,
+            "item_index": int(row.item_index),
+            "prompt": row.prompt,
+            "reference": text_or_none(row.reference) or "",
+        }
+        return [(row.role, own)]
+    out = []
+    of_dataset = items[items.dataset == row.dataset]
+    for persona in personas:
+        for item in of_dataset[of_dataset.role == persona].itertuples(index=False):
+            if pairing_prompt(row.dataset, item.prompt) == row.prompt:
+                out.append(
+                    (
+                        persona,
+                        {
+                            "item": item.item,
+                            "item_index": int(item.item_index),
+                            "prompt": item.prompt,
+                            "reference": text_or_none(item.reference) or "",
+                        },
+                    )
+                )
+    return out
 
 
 def conditioned_tasks(
     responses: pd.DataFrame,
+    items: pd.DataFrame,
     descriptions: dict[str, str],
-    baseline_name: str,
-    budget: int,
-    count: Counter,
-    truncate: Truncator,
+    personas: list[str],
+    texts: rubrics.Texts,
+    limits: Limits,
 ) -> tuple[list[JudgeTask], list[dict[str, Any]]]:
     tasks, meta = [], []
-    for row in responses[responses.dataset.isin(JUDGED_BENCHMARKS)].itertuples(index=False):
-        name = baseline_name if row.role == BASELINE else row.role
-        description = descriptions.get(row.role, "")
-        score = None
-        if row.dataset == "bfi":
-            build = lambda text, r=row: rubrics.bfi_prompt(r.trait, r.prompt, text)  # noqa: E731
-            parser = rubrics.LIKERT_PARSER
-        elif row.dataset == "xstest":
-            build = lambda text, r=row: rubrics.refusal_prompt(r.prompt, text)  # noqa: E731
-            parser = rubrics.REFUSAL_PARSER
-        else:
-            build = lambda text, r=row, n=name, desc=description: (  # noqa: E731
-                rubrics.pairwise_prompt(
-                    r.dataset,
-                    n,
-                    desc,
-                    r.prompt,
-                    text,
-                    text_or_none(r.reference) or "",
-                    int(r.item_index),
+    for row in responses[responses.dataset.isin(JUDGED_DATASETS)].itertuples(index=False):
+        base = {
+            "model": row.model,
+            "role": row.role,
+            "dialogue_type": row.dialogue_type,
+            "order": "original",
+            "round": int(row.round),
+            "dataset": row.dataset,
+            "trait": text_or_none(row.trait),
+            "label": text_or_none(row.label),
+            "prefix_tokens": int(row.prefix_tokens),
+        }
+        if row.dataset in rubrics.PAIRWISE_DATASETS:
+            for persona, item in rolebench_pairs(row, items, personas):
+                judge_input = rubrics.conditioned_input(
+                    persona, descriptions.get(persona, ""), item["prompt"]
                 )
+                prompt, cut = limits.fit(
+                    lambda text, d=row.dataset, i=judge_input, it=item: rubrics.pairwise_request(
+                        texts, d, i, text, it["reference"], it["item_index"]
+                    ),
+                    row.response,
+                    conditioned=True,
+                )
+                tasks.append(
+                    JudgeTask(
+                        item["item"],
+                        row.dataset,
+                        rubrics.judge_messages(prompt, limits.system),
+                        rubrics.PAIRWISE,
+                        rubrics.pairwise_score(item["item_index"]),
+                    )
+                )
+                meta.append(
+                    base
+                    | {
+                        "judged_as": persona,
+                        "item": item["item"],
+                        "item_index": item["item_index"],
+                        "truncated": cut,
+                    }
+                )
+            continue
+        as_role = None if row.role == BASELINE else row.role
+        rubric = rubrics.rubric_for(row.dataset, text_or_none(row.trait))
+        judge_input = rubrics.conditioned_input(
+            as_role, descriptions.get(as_role or "", ""), row.prompt
+        )
+        prompt, cut = limits.fit(
+            lambda text, r=rubric, i=judge_input: rubrics.fill(texts, r, i, output=text),
+            rubrics.conditioned_output(row.response),
+            conditioned=True,
+        )
+        tasks.append(
+            JudgeTask(
+                row.item,
+                rubric.name,
+                rubrics.judge_messages(prompt, limits.system),
+                rubrics.format_for(rubric),
             )
-            parser = rubrics.PAIRWISE
-            score = rubrics.pairwise_score(int(row.item_index))
-        prompt, cut = fit_to_budget(build, row.response, budget, count, truncate)
-        tasks.append(JudgeTask(row.item, row.dataset, messages(prompt), parser, score))
+        )
         meta.append(
-            {
-                "model": row.model,
-                "role": row.role,
-                "dialogue_type": row.dialogue_type,
-                "order": "original",
-                "round": int(row.round),
-                "dataset": row.dataset,
+            base
+            | {
+                "judged_as": as_role,
                 "item": row.item,
                 "item_index": int(row.item_index),
-                "trait": text_or_none(row.trait),
-                "label": text_or_none(row.label),
-                "prefix_tokens": int(row.prefix_tokens),
                 "truncated": cut,
             }
         )
     return tasks, meta
+
+
+def apply_quirks(rows: list[dict[str, Any]], seed: int) -> int:
+    """upstream's fallbacks on recorded failures (`published_quirks: true`); the count applied.
+    The random A/B draw is seeded per row (seed, model, role, judged_as, type, round, item), so it
+    does not depend on the order of the jobs."""
+    applied = 0
+    for row in rows:
+        if row["status"] != STATUS_FAILED:
+            continue
+        key = "|".join(
+            str(row[k])
+            for k in ("model", "role", "judged_as", "dialogue_type", "round", "dataset", "item")
+        )
+        got = rubrics.quirk_value(
+            row["dataset"], row["raw_text"], int(row["item_index"]), random.Random(f"{seed}|{key}")
+        )
+        if got is not None:
+            row["value"], row["status"] = got
+            applied += 1
+    return applied
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,6 +327,11 @@ class JudgeParams(ModelJobParams):
     judge: str
     model: str
     max_input_tokens: int
+    truncation: str
+    system_prompt: str | None
+    published_quirks: bool
+    seed: int
+    protocol: dict[str, Any]
     sampling: dict[str, Any]
     judge_mode: str
 
@@ -198,21 +341,19 @@ def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: J
     descriptions = {
         r.role: text_or_none(r.description) or "" for r in roles.itertuples(index=False)
     }
-    baseline_name = params.model
-    budget = params.max_input_tokens
+    personas = [r for r in roles.role if r != BASELINE]
+    texts = load_pack(PACK_STUDY, params.protocol)
+    system = params.system_prompt
     with EngineSet.of(params, outputs["usage"]) as engines:
         engine = engines.open(params.judge)
-        count, truncate = tokenizer_of(engine)
+        limits = Limits(params.truncation, params.max_input_tokens, system, Tokens(engine))
         if kind == "dialogues":
             table = read_parquet(inputs["dialogues"])
-            tasks, meta = fidelity_tasks(
-                table, descriptions, baseline_name, budget, count, truncate
-            )
+            tasks, meta = fidelity_tasks(table, descriptions, personas, texts, limits)
         else:
             table = read_parquet(inputs["responses"])
-            tasks, meta = conditioned_tasks(
-                table, descriptions, baseline_name, budget, count, truncate
-            )
+            items = read_parquet(inputs["benchmark_items"])
+            tasks, meta = conditioned_tasks(table, items, descriptions, personas, texts, limits)
         sampling = Sampling.from_config(engine.spec.generation, **params.sampling)
         judgments = judge(engine, tasks, sampling, params.judge_mode) if tasks else []
     rows = [
@@ -227,11 +368,12 @@ def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: J
         }
         for m, j in zip(meta, judgments, strict=True)
     ]
-    failures = sum(r["status"] == STATUS_FAILED for r in rows)
+    if params.published_quirks:
+        log.info("published quirks applied to %d failures", apply_quirks(rows, params.seed))
     log.info(
         "%d judgments, %d parse failures, %d truncated",
         len(rows),
-        failures,
+        sum(r["status"] == STATUS_FAILED for r in rows),
         sum(r["truncated"] for r in rows),
     )
     write_parquet(pa.Table.from_pylist(rows, schema=JUDGMENT_SCHEMA), outputs["judgments"])
@@ -239,7 +381,8 @@ def _run(kind: str, inputs: dict[str, Path], outputs: dict[str, Path], params: J
 
 @step(JudgeParams)
 def dialogues(inputs: dict[str, Path], outputs: dict[str, Path], params: JudgeParams) -> None:
-    """Fidelity judgments of one model's dialogues (three rubrics per persona-directed round)."""
+    """Fidelity judgments of one model's dialogues (three rubrics per round, the baseline's
+    answers once per persona)."""
     _run("dialogues", inputs, outputs, params)
 
 
@@ -263,8 +406,12 @@ def report(inputs: dict[str, Any], outputs: dict[str, Path], params: ReportParam
         "persistence",
         judgments,
         dimension="dataset",
-        item_keys=("model", "role", "dialogue_type", "order", "round", "item"),
+        item_keys=("model", "role", "judged_as", "dialogue_type", "order", "round", "item"),
         judge_mode=params.judge_mode,
         human_agreement=human,
     )
     write_report(built, outputs["json"], outputs["md"])
+
+
+# the judge on upstream's human-rated validation samples (personascope.persistence.human)
+from .human import human_samples  # noqa: E402,F401

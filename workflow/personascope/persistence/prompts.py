@@ -1,14 +1,15 @@
 """The persona system prompt and the scripted user's lines.
 
-The system prompt follows the paper: "you are embodying <role>", the role's second-person
-description, and four rules (speak as the character, engage with the question, never reveal
-being an AI, offer the character's own insight). The baseline (`empty`) has no system prompt.
+The system prompt is upstream's `role_template` from the protocol pack, filled with the role and
+its roles.json description (`rubrics.persona_system_prompt`). The baseline (`empty`) has none.
 """
 
 from __future__ import annotations
 
 import random
 from typing import Any
+
+from .rubrics import Texts, persona_system_prompt
 
 BASELINE = "empty"
 PERSONA_DIRECTED = "persona_directed"
@@ -17,17 +18,6 @@ DIALOGUE_TYPES = (PERSONA_DIRECTED, GOAL_ORIENTED)
 ORIGINAL = "original"
 SHUFFLED = "shuffled"
 ORDERS = (ORIGINAL, SHUFFLED)
-
-SYSTEM_TEMPLATE = """You are embodying the role of {role}. {description}
-
-As {role}, you should:
-1. Speak from your character's perspective: every response reflects the experiences, beliefs and \
-vocabulary of {role}.
-2. Engage with the user's questions: answer thoughtfully and elaborate where it fits, always \
-within your persona.
-3. Stay in character: never reveal that you are an AI or step out of the persona, even when asked \
-directly. If confronted, answer in character.
-4. Offer insights unique to your role: share observations or wisdom only {role} would have."""
 
 
 def text_or_none(value: object) -> str | None:
@@ -40,11 +30,11 @@ def role_systems(roles: Any) -> dict[str, str | None]:
     return {r.role: text_or_none(r.system_prompt) for r in roles.itertuples(index=False)}
 
 
-def system_prompt(role: str, description: str) -> str | None:
+def system_prompt(texts: Texts, role: str, description: str) -> str | None:
     """The persona's system prompt; None for the no-persona baseline."""
     if role == BASELINE:
         return None
-    return SYSTEM_TEMPLATE.format(role=role, description=description.strip())
+    return persona_system_prompt(texts, role, description)
 
 
 def interview_script(interview: dict[str, Any]) -> list[str]:

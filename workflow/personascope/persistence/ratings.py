@@ -6,6 +6,8 @@
 |-----------------|--------|------------------------------------------------------------------------
 | model           | string | registry name of the model
 | role            | string | one of the roles, or `empty` for the no-persona baseline
+| judged_as       | string | the persona whose rubric judged the answer: the role itself, or for
+|                 |        | the baseline each persona (fidelity, RoleBench); null = no persona
 | dialogue_type   | string | `persona_directed` or `goal_oriented`
 | order           | string | `original` or `shuffled` (dialogue fidelity only; conditioned rows are
 |                 |        | always `original`, their prefixes come from the unshuffled dialogues)
@@ -69,13 +71,17 @@ def from_ifbench(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             base = {
                 "model": row.model,
                 "role": row.role,
+                "judged_as": None,
                 "dialogue_type": row.dialogue_type,
                 "order": "original",
                 "round": int(row.round),
                 "dataset": f"ifbench_{mode}",
                 "item": row.item,
             }
-            if value is None or pd.isna(value):
+            # accuracy is over the items whose every instruction can be verified: an item with
+            # an unverifiable instruction is excluded whatever its other checks say, so the
+            # item set is the same for every model and checkpoint
+            if len(row.unverifiable) or value is None or pd.isna(value):
                 failures.append(
                     {
                         **base,
@@ -116,7 +122,7 @@ def build(judgment_files: list[Path], ifbench_files: list[Path]) -> tuple[pd.Dat
         [f for f in fails if not f.empty] or [pd.DataFrame(columns=FAILURE_SCHEMA.names)]
     )
     ratings = ratings.sort_values(
-        ["model", "dataset", "role", "dialogue_type", "order", "round", "item"]
+        ["model", "dataset", "role", "judged_as", "dialogue_type", "order", "round", "item"]
     ).reset_index(drop=True)
     return ratings, failures
 
@@ -126,7 +132,9 @@ def report(ratings: pd.DataFrame, failures: pd.DataFrame) -> dict[str, Any]:
     failed: dict[str, dict[str, int]] = {}
     for (dataset, status), n in failures.groupby(["dataset", "status"]).size().items():
         failed.setdefault(dataset, {})[status] = int(n)
+    unverifiable = failures[failures["status"] == "unverifiable"]
     return {
+        "ifbench_excluded_items": int(unverifiable["item"].nunique()),
         "rated": {k: int(v) for k, v in rated.items()},
         "failed": failed,
         "total_rated": len(ratings),

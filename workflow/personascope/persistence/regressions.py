@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 FIT_METHODS = ["powell", "lbfgs"]
 REGRESSION_COLUMNS = ["dataset", "coefficient", "ci_low", "ci_high", "p_value"]
 PERSONA_TERM = "C(group, Treatment('empty'))"
+POOLED_PERSONA_TERM = "persona (pooled)"
 
 
 @dataclass
@@ -130,21 +131,27 @@ def persona_effects(obs: pd.DataFrame) -> pd.DataFrame:
         personas = sorted(set(cell["group"]) - {BASELINE})
         if BASELINE not in set(cell["group"]) or not personas:
             fit = Fit(pd.DataFrame(), len(cell), 0, False, "not fitted: no baseline rows")
+            pooled = fit
         else:
             clusters = cell["round"].astype(str) + "|" + cell["group"]
             fit = fit_mixed(cell, f"rating ~ {PERSONA_TERM}", clusters)
-        for persona in personas:
+            # the paper's persona effect: one indicator for "a persona is assigned"
+            with_persona = cell.assign(persona=(cell["group"] != BASELINE).astype(int))
+            pooled = fit_mixed(with_persona, "rating ~ persona", clusters)
+        terms = [(POOLED_PERSONA_TERM, pooled, "persona")]
+        terms += [(p, fit, f"{PERSONA_TERM}[T.{p}]") for p in personas]
+        for term, result, name in terms:
             rows.append(
                 {
                     "model": model,
                     "dialogue_type": dtype,
                     "metric": metric,
-                    "term": persona,
-                    **_term(fit, f"{PERSONA_TERM}[T.{persona}]"),
-                    "n_obs": fit.n_obs,
-                    "n_groups": fit.n_groups,
-                    "converged": fit.converged,
-                    "note": fit.note,
+                    "term": term,
+                    **_term(result, name),
+                    "n_obs": result.n_obs,
+                    "n_groups": result.n_groups,
+                    "converged": result.converged,
+                    "note": result.note,
                 }
             )
     return _order(pd.DataFrame(rows, columns=MIXED_COLUMNS))

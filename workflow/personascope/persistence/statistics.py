@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import InputDataError
 from ..io import read_parquet
 from ..stats import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, mean_ci
-from .formats import BFI_TRAITS, DATASETS, FIDELITY, KEY, RATINGS_COLUMNS
+from .formats import BFI_TRAITS, DATASETS, FIDELITY, KEY, OPTIONAL_COLUMNS, RATINGS_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,16 @@ BAR_RESAMPLES = 5000
 TRAITS = BFI_TRAITS
 
 # Metrics (what the statistics report) -> (label, higher is better). BFI ratings become distances.
+DIALOGUE = "fidelity_dialogue"  # the paper's Table 5 "Dialogue" row: the three rubrics' mean
 METRICS: dict[str, tuple[str, bool]] = {
     **{name: (d.label, d.higher_is_better) for name, d in DATASETS.items() if name != "bfi"},
+    DIALOGUE: ("Dialogue (mean of the fidelity rubrics)", True),
     "bfi_distance_labels": ("BFI distance to InCharacter labels", False),
     "bfi_distance_baseline": ("BFI distance to baseline profile", False),
 }
 METRIC_ORDER = (
     *FIDELITY,
+    DIALOGUE,
     "bfi_distance_labels",
     "bfi_distance_baseline",
     "rolebench_role_specific",
@@ -57,6 +60,7 @@ METRIC_ORDER = (
 OBS_COLUMNS = [
     "model",
     "role",
+    "judged_as",
     "dialogue_type",
     "round",
     "metric",
@@ -99,16 +103,22 @@ def _bad(source: str, column: str, values: Iterable[Any], expected: str) -> Rati
 
 def validate_ratings(frame: pd.DataFrame, source: str = "<frame>") -> pd.DataFrame:
     """Check columns, types and per-dataset rating domains; return a normalized copy."""
-    required = [c for c in RATINGS_COLUMNS if c != "prefix_tokens"]
+    required = [c for c in RATINGS_COLUMNS if c not in OPTIONAL_COLUMNS]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise RatingsTableError(
             f"ratings table {source}: missing column(s) {missing}; expected columns "
-            f"{list(RATINGS_COLUMNS)} (prefix_tokens optional)"
+            f"{list(RATINGS_COLUMNS)} ({', '.join(OPTIONAL_COLUMNS)} optional)"
         )
     out = frame[[c for c in RATINGS_COLUMNS if c in frame.columns]].copy()
     if "prefix_tokens" not in out.columns:
         out["prefix_tokens"] = np.nan
+    if "judged_as" not in out.columns:
+        out["judged_as"] = None
+    # a persona's own answer is judged as itself; the baseline's as the named persona or none
+    judged = out["judged_as"].where(out["judged_as"].notna(), None)
+    judged = judged.where(judged.astype(str).str.strip() != "", None)
+    out["judged_as"] = judged.where(out["role"] == BASELINE, out["role"]).fillna("")
     for column in ("model", "role", "item"):
         null = out[column].isna() | (out[column].astype(str).str.strip() == "")
         if null.any():
@@ -247,6 +257,7 @@ def bfi_observations(profiles: pd.DataFrame, key: BfiKey) -> pd.DataFrame:
         d = rec._asdict()
         vec = np.array([d[t] for t in traits], float)
         base = {k: d[k] for k in ("model", "role", "dialogue_type", "round")}
+        base["judged_as"] = "" if rec.role == BASELINE else rec.role
         base["prefix_tokens"] = d["prefix_tokens"]
         if rec.role == BASELINE:
             for role, label in key.labels.items():
@@ -291,6 +302,15 @@ def bfi_observations(profiles: pd.DataFrame, key: BfiKey) -> pd.DataFrame:
 # --- observations -------------------------------------------------------------------------------
 
 
+def dialogue_observations(fidelity: pd.DataFrame) -> pd.DataFrame:
+    """The Dialogue metric: per round, the mean of the fidelity rubrics judged for it."""
+    cells = ["model", "role", "judged_as", "dialogue_type", "round"]
+    out = fidelity.groupby(cells, as_index=False).agg(
+        value=("value", "mean"), prefix_tokens=("prefix_tokens", "mean")
+    )
+    return out.assign(metric=DIALOGUE, unit="round")[OBS_COLUMNS]
+
+
 def metric_observations(
     ratings: pd.DataFrame, key: BfiKey | None, reverse_keying: bool = False
 ) -> pd.DataFrame:
@@ -307,13 +327,19 @@ def metric_observations(
         sub = sub.assign(value=scale_to_100(name, sub["rating"]), metric=name)
         if name in FIDELITY:
             sub = (
-                sub.groupby(["model", "role", "dialogue_type", "round", "metric"], as_index=False)
+                sub.groupby(
+                    ["model", "role", "judged_as", "dialogue_type", "round", "metric"],
+                    as_index=False,
+                )
                 .agg(value=("value", "mean"), prefix_tokens=("prefix_tokens", "mean"))
                 .assign(unit="round")
             )
         else:
             sub = sub.rename(columns={"item": "unit"})
         frames.append(sub[OBS_COLUMNS])
+    fidelity = [f for f in frames if not f.empty and f["metric"].iloc[0] in FIDELITY]
+    if fidelity:
+        frames.append(dialogue_observations(pd.concat(fidelity, ignore_index=True)))
     if key is not None and (ratings["dataset"] == "bfi").any():
         frames.append(bfi_observations(bfi_profiles(ratings, key, reverse_keying), key))
     obs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBS_COLUMNS)
@@ -340,6 +366,14 @@ def coverage(obs: pd.DataFrame, ratings: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def with_judged_as(obs: pd.DataFrame) -> pd.DataFrame:
+    """Observations made without the column: each answer judged as its own role, the baseline
+    with no persona."""
+    if "judged_as" in obs.columns:
+        return obs
+    return obs.assign(judged_as=np.where(obs["role"] == BASELINE, "", obs["role"]))
+
+
 def group_of(role: pd.Series) -> pd.Series:
     return np.where(role == BASELINE, "baseline", "persona")  # type: ignore[return-value]
 
@@ -354,15 +388,46 @@ def _with_pooled(obs: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
         yield str(model), sub
 
 
+BOOTSTRAP_UNITS = ("cell", "item")
+DIFF_COLUMNS = [
+    "kind",
+    "model",
+    "role",
+    "judged_as",
+    "group",
+    "dialogue_type",
+    "round",
+    "metric",
+    "unit",
+    "diff",
+]
+CELL = ["model", "role", "judged_as"]
+
+
+def resampled_values(cell: pd.DataFrame, column: str, unit: str) -> np.ndarray:
+    """What the bootstrap resamples: the paper's model x role cell means (`cell`; the baseline's
+    cells are model x the persona it was judged as), or the individual observations (`item`)."""
+    if unit == "item":
+        return cell[column].to_numpy(float)
+    if unit != "cell":
+        raise ValueError(f"bootstrap unit {unit!r}; expected one of {BOOTSTRAP_UNITS}")
+    cell = with_judged_as(cell)
+    return cell.groupby(CELL)[column].mean().to_numpy(float)
+
+
 def checkpoint_summaries(
-    obs: pd.DataFrame, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+    obs: pd.DataFrame,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    unit: str = "cell",
 ) -> pd.DataFrame:
     """Mean and bootstrap CI per metric x dialogue type x persona/baseline x round."""
     rows: list[dict[str, Any]] = []
     obs = obs.assign(group=group_of(obs["role"]))
     for model, sub in _with_pooled(obs):
         for key, cell in sub.groupby(["metric", "dialogue_type", "group", "round"], sort=True):
-            mean, low, high, n = mean_ci(cell["value"].to_numpy(), resamples=resamples, seed=seed)
+            values = resampled_values(cell, "value", unit)
+            mean, low, high, n = mean_ci(values, resamples=resamples, seed=seed)
             rows.append(
                 dict(zip(["metric", "dialogue_type", "group", "round"], key, strict=True))
                 | {"model": model, "mean": mean, "ci_low": low, "ci_high": high, "n": n}
@@ -383,47 +448,69 @@ def paired_differences(obs: pd.DataFrame) -> pd.DataFrame:
     - change_from_start: round k - the metric's first round, paired on model x role x type x unit;
     - persona_minus_baseline: persona - baseline, paired on model x type x round x unit.
     """
+    obs = with_judged_as(obs)
     obs = obs.assign(group=group_of(obs["role"]))
     out: list[pd.DataFrame] = []
     pd_ = obs[obs["dialogue_type"] == "persona_directed"]
     go = obs[obs["dialogue_type"] == "goal_oriented"]
-    keys = ["model", "role", "group", "round", "metric", "unit"]
+    keys = ["model", "role", "judged_as", "group", "round", "metric", "unit"]
     merged = pd_.merge(go, on=keys, suffixes=("_a", "_b"))
     out.append(
         merged.assign(
             kind="type_difference", dialogue_type="both", diff=merged["value_a"] - merged["value_b"]
-        )[["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]]
+        )[DIFF_COLUMNS]
     )
     start = obs[obs["round"] == first_round(obs)]
-    keys = ["model", "role", "group", "dialogue_type", "metric", "unit"]
+    keys = ["model", "role", "judged_as", "group", "dialogue_type", "metric", "unit"]
     merged = obs.merge(start.drop(columns=["round"]), on=keys, suffixes=("_a", "_b"))
     out.append(
         merged.assign(kind="change_from_start", diff=merged["value_a"] - merged["value_b"])[
-            ["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]
+            DIFF_COLUMNS
         ]
     )
     keys = ["model", "dialogue_type", "round", "metric", "unit"]
-    persona = obs[obs["group"] == "persona"]
-    base = obs[obs["group"] == "baseline"][[*keys, "value"]]
-    merged = persona.merge(base, on=keys, suffixes=("_a", "_b"))
+    merged = pair_with_baseline(
+        obs[obs["group"] == "persona"], obs[obs["group"] == "baseline"], keys, ("_a", "_b")
+    )
     out.append(
         merged.assign(kind="persona_minus_baseline", diff=merged["value_a"] - merged["value_b"])[
-            ["kind", "model", "role", "group", "dialogue_type", "round", "metric", "unit", "diff"]
+            DIFF_COLUMNS
         ]
     )
     return pd.concat(out, ignore_index=True)
 
 
-def checkpoint_differences(
-    obs: pd.DataFrame, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+def pair_with_baseline(
+    persona: pd.DataFrame, base: pd.DataFrame, keys: list[str], suffixes: tuple[str, str]
 ) -> pd.DataFrame:
-    """Mean paired difference and its bootstrap CI at each checkpoint (resampling the pairs)."""
+    """Persona rows beside the baseline's answer to the same unit: judged as that persona where
+    the baseline was judged per persona (fidelity, RoleBench), else the one judgment."""
+    as_persona = base[base["judged_as"] != ""][[*keys, "judged_as", "value"]]
+    as_itself = base[base["judged_as"] == ""][[*keys, "value"]]
+    return pd.concat(
+        [
+            persona.merge(as_persona, on=[*keys, "judged_as"], suffixes=suffixes),
+            persona.merge(as_itself, on=keys, suffixes=suffixes),
+        ],
+        ignore_index=True,
+    )
+
+
+def checkpoint_differences(
+    obs: pd.DataFrame,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    unit: str = "cell",
+) -> pd.DataFrame:
+    """Mean paired difference and its bootstrap CI at each checkpoint (resampling cells of
+    pairs, or the pairs themselves with unit `item`)."""
     diffs = paired_differences(obs)
     rows: list[dict[str, Any]] = []
     cols = ["kind", "metric", "dialogue_type", "group", "round"]
     for model, sub in _with_pooled(diffs):
         for key, cell in sub.groupby(cols, sort=True):
-            mean, low, high, n = mean_ci(cell["diff"].to_numpy(), resamples=resamples, seed=seed)
+            values = resampled_values(cell, "diff", unit)
+            mean, low, high, n = mean_ci(values, resamples=resamples, seed=seed)
             rows.append(
                 dict(zip(cols, key, strict=True))
                 | {"model": model, "mean": mean, "ci_low": low, "ci_high": high, "n": n}
@@ -436,10 +523,11 @@ def checkpoint_differences(
 
 def length_cost_units(obs: pd.DataFrame) -> pd.DataFrame:
     """Last-round minus first-round value per persona unit (baseline excluded)."""
+    obs = with_judged_as(obs)
     obs = obs[obs["role"] != BASELINE]
     first = obs["round"] == first_round(obs)
     last = obs["round"] == obs.groupby("metric")["round"].transform("max")
-    keys = ["model", "role", "dialogue_type", "metric", "unit"]
+    keys = ["model", "role", "judged_as", "dialogue_type", "metric", "unit"]
     merged = obs[last].merge(obs[first], on=keys, suffixes=("_last", "_first"))
     merged = merged[merged["round_last"] > merged["round_first"]]
     return merged.assign(diff=merged["value_last"] - merged["value_first"])[[*keys, "diff"]]
@@ -451,13 +539,14 @@ def personalization_cost_units(obs: pd.DataFrame) -> pd.DataFrame:
     At round 0 both dialogue types are the same condition (no dialogue yet), so their values are
     averaged; fidelity starts at round 1, where the types differ and are kept apart.
     """
+    obs = with_judged_as(obs)
     start = obs[obs["round"] == first_round(obs)].copy()
     start.loc[start["round"] == 0, "dialogue_type"] = "none"
     keys = ["model", "dialogue_type", "metric", "unit"]
-    start = start.groupby(["role", *keys], as_index=False)["value"].mean()
+    start = start.groupby(["role", "judged_as", *keys], as_index=False)["value"].mean()
     persona = start[start["role"] != BASELINE]
-    base = start[start["role"] == BASELINE].drop(columns=["role"])
-    merged = persona.merge(base, on=keys, suffixes=("_persona", "_base"))
+    base = start[start["role"] == BASELINE]
+    merged = pair_with_baseline(persona, base, keys, ("_persona", "_base"))
     return merged.assign(diff=merged["value_persona"] - merged["value_base"])[
         ["model", "role", *keys[1:], "diff"]
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from ..io import read_parquet, write_csv, write_latex
 from ..steps import NoParams, step
+from .human import agreement_table
 from .regressions import (
     length_cost_regression,
     length_effects,
@@ -27,11 +29,14 @@ from .statistics import (
     personalization_cost_units,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclasses.dataclass(frozen=True)
 class CheckpointParams:
     resamples: int
     seed: int
+    bootstrap_unit: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,8 +56,8 @@ def checkpoints(inputs: dict[str, Any], outputs: dict[str, Path], params: Checkp
     resamples, seed = params.resamples, params.seed
     obs = read_parquet(inputs["observations"])
     cov = json.loads(Path(inputs["coverage"]).read_text(encoding="utf-8"))
-    means = checkpoint_summaries(obs, resamples, seed)
-    diffs = checkpoint_differences(obs, resamples, seed)
+    means = checkpoint_summaries(obs, resamples, seed, params.bootstrap_unit)
+    diffs = checkpoint_differences(obs, resamples, seed, params.bootstrap_unit)
     write_csv(means, outputs["means_csv"])
     write_csv(diffs, outputs["differences_csv"])
     pooled = means[means["model"] == "all"].drop(columns=["model"]).round(1)
@@ -167,3 +172,13 @@ def mixed_models(inputs: dict[str, Any], outputs: dict[str, Path], params: NoPar
             outputs[f"{name}_tex"],
             caption=title + (" " + note[0].upper() + note[1:] + "." if note else ""),
         )
+
+
+@step(NoParams)
+def judge_human_agreement(
+    inputs: dict[str, Any], outputs: dict[str, Path], params: NoParams
+) -> None:
+    """The judge against the human ratings, per validation task (persistence.human)."""
+    table = agreement_table(read_parquet(inputs["judgments"]))
+    log.info("judge-human agreement:\n%s", table.to_string(index=False))
+    write_csv(table, outputs["csv"])

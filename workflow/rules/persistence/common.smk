@@ -20,6 +20,12 @@ PERSISTENCE_FILES = {
             "roles": "data/roles.json",
             "interview": "data/interview.json",
             "instructions": "data/instructions.json",
+            # the released human validation samples (judge_human_agreement)
+            "human_fidelity": "data/sampled_ratings.csv",
+            "human_bfi": "data/sampled_bfi_ratings.csv",
+            "human_xstest": "data/sampled_xstest_ratings.csv",
+            "human_rolebench_general": "data/sampled_instruction_general_ratings.csv",
+            "human_rolebench_role_specific": "data/sampled_instruction_role_specific_ratings.csv",
         },
     ),
     "incharacter": (
@@ -33,6 +39,25 @@ PERSISTENCE_FILES = {
 ROLEBENCH_ROLE_SPECIFIC = "instructions-eng/role-specific-{role}.jsonl"
 
 ROLEBENCH_GENERAL = "rolebench-eng/instruction-generalization/general/test.jsonl"
+
+
+PP_PROTOCOL_CHECKSUMS = "resources/checksums/persistent-personas-protocol.sha256"
+
+
+def persistence_protocol():
+    """The steps' `protocol` block (personascope.protocol.load_pack): the local pack absolute."""
+    source = dict(PP["protocol"])
+    if source.get("local"):
+        source["local"] = str(local_input(source["local"]))
+    return source
+
+
+def persistence_protocol_files():
+    """Inputs of every step that sends protocol text: a changed pack or checksum reruns them."""
+    files = [str(Path(workflow.basedir) / PP_PROTOCOL_CHECKSUMS)]
+    if PP["protocol"].get("local"):
+        files.append(persistence_protocol()["local"])
+    return files
 
 
 def check_persistence_config():
@@ -154,6 +179,11 @@ def persistence_judge_spec(w):
         "judge": w.judge,
         "model": w.model,
         "max_input_tokens": PP["judge_max_input_tokens"],
+        "truncation": PP["judge_truncation"],
+        "system_prompt": PP["judge_system_prompt"],
+        "published_quirks": PP["published_quirks"],
+        "seed": PP["seed"],
+        "protocol": persistence_protocol(),
         "sampling": PP["sampling"]["judge"],
         "judge_mode": PP["judge_mode"],
     }
@@ -178,12 +208,52 @@ def persistence_rating_inputs():
 
 
 def persistence_targets():
-    """Part A's targets (the ratings table, the judge report); statistics and figures add theirs."""
+    """Part A's targets (the protocol sheet, the ratings table); statistics and figures add
+    theirs."""
     return [
+        paths.PERSISTENCE_PROTOCOL_JSON,
+        paths.PERSISTENCE_PROTOCOL_MD,
+        paths.PERSISTENCE_PROTOCOL_EXAMPLES,
         paths.PERSISTENCE_RATINGS,
         paths.PERSISTENCE_FAILURE_REPORT,
+        paths.PERSISTENCE_JUDGE_HUMAN_AGREEMENT,
         *[paths.PERSISTENCE_JUDGE_REPORT.format(ext=ext) for ext in ("json", "md")],
     ]
+
+
+HUMAN_INPUTS = ("roles", "bfi", *(f"human_{t}" for t in (
+    "fidelity", "bfi", "xstest", "rolebench_general", "rolebench_role_specific")))
+
+
+def persistence_human_inputs():
+    files = persistence_input_files()
+    return {name: files[name] for name in HUMAN_INPUTS}
+
+
+def persistence_human_spec(w):
+    return {
+        "judge": w.judge,
+        "samples": PP["human_validation"]["samples"],
+        "seed": PP["seed"],
+        "system_prompt": PP["judge_system_prompt"],
+        "protocol": persistence_protocol(),
+        "sampling": PP["sampling"]["judge"],
+        "checks": [c for c in persistence_checks() if c["name"] in HUMAN_INPUTS],
+        "judge_mode": PP["judge_mode"],
+    }
+
+
+def persistence_sheet_spec():
+    """Everything the protocol sheet states: the study's config and its models' entries."""
+    keys = ("judge", "rounds", "checkpoints", "dialogue_types", "orders", "datasets",
+            "items_per_dataset", "sampling", "judge_max_input_tokens", "judge_truncation",
+            "judge_system_prompt", "published_quirks", "judge_mode")
+    return {
+        **{k: PP[k] for k in keys},
+        "models_run": PP["models"],
+        "models": registry_subset(*PP["models"], PP["judge"]),
+        "protocol": persistence_protocol(),
+    }
 
 
 # --- Persistent Personas --- statistics (issue #5 part B): from one ratings table (the workflow's

@@ -20,6 +20,7 @@ rule persistence_inputs:
         **persistence_input_files(),
         manifests=sorted({persistence_manifest(s) for s in PERSISTENCE_FILES}),
         rolebench=rolebench_inputs(),
+        protocol=persistence_protocol_files(),
     output:
         **{t: paths.persistence_data(t) for t in paths.PERSISTENCE_DATA_TABLES},
     params:
@@ -32,6 +33,7 @@ rule persistence_inputs:
                 "seed": PP["seed"],
                 "shuffle_seed": PP["shuffle_seed"],
                 "rolebench_files": rolebench_files(),
+                "protocol": persistence_protocol(),
             }
         ),
     log:

@@ -10,7 +10,7 @@ rule persistence_checkpoint_tables:
         ),
         differences_tex=paths.persistence_table("checkpoint_differences", "tex"),
     params:
-        **step_params({k: PP_STATS[k] for k in ("resamples", "seed")}),
+        **step_params({k: PP_STATS[k] for k in ("resamples", "seed", "bootstrap_unit")}),
     log:
         paths.log("persistence", "stats", "checkpoints"),
     container:
@@ -89,3 +89,19 @@ rule persistence_mixed_models:
         config["containers"]["cpu"]
     shell:
         run_step("persistence.tables.mixed_models")
+
+
+# The judge against the released human ratings (the paper's judge validation).
+rule persistence_judge_human_agreement:
+    input:
+        judgments=paths.PERSISTENCE_HUMAN_JUDGMENTS.format(judge=PP["judge"]),
+    output:
+        csv=paths.PERSISTENCE_JUDGE_HUMAN_AGREEMENT,
+    params:
+        **step_params(),
+    log:
+        paths.log("persistence", "tables", "judge_human_agreement"),
+    container:
+        config["containers"]["cpu"]
+    shell:
+        run_step("persistence.tables.judge_human_agreement")
