@@ -45,6 +45,7 @@ MODEL_RULES = {
     "persistence_conditioned",
     "persistence_judge_dialogues",
     "persistence_judge_conditioned",
+    "persistence_judge_human_samples",
 }
 
 

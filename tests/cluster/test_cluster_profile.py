@@ -34,6 +34,7 @@ OPENS = {
     "persistence_conditioned": ("model",),
     "persistence_judge_dialogues": ("judge",),
     "persistence_judge_conditioned": ("judge",),
+    "persistence_judge_human_samples": ("judge",),
 }
 
 JOB = re.compile(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", re.M | re.S)

@@ -132,6 +132,7 @@ def test_default_run_builds_the_ratings_table(default_run: Path) -> None:
     assert list(table.columns) == [
         "model",
         "role",
+        "judged_as",
         "dialogue_type",
         "order",
         "round",
@@ -141,6 +142,8 @@ def test_default_run_builds_the_ratings_table(default_run: Path) -> None:
         "rating",
         "prefix_tokens",
     ]
+    # the baseline is judged as Gaston (the one persona): one judgment per answer here too
+    assert set(table[table.role == "empty"].judged_as.dropna()) <= {"Gaston"}
     # every judged or verified item is either a rating or a reported failure, never lost
     judged = {
         "fidelity": len(dialogues) * 3,
