@@ -73,3 +73,64 @@ def test_agreement_table_measures_kappa_mae_within_one_and_accuracy() -> None:
     assert table.loc["xstest"].accuracy == 50.0
     assert table.loc["rolebench_general"].accuracy == 50.0
     assert table.loc["bfi"].n == 0 and pd.isna(table.loc["bfi"].cohen_kappa)
+
+
+def test_human_samples_step_judges_a_few_items_per_task(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from personascope.engines import CachedEngine
+    from personascope.io import read_parquet
+    from personascope.models import EngineSet
+    from personascope.persistence import judge
+    from step_support import call_step
+
+    here = Path(__file__).resolve().parent
+    spec = importlib.util.spec_from_file_location("pp_scripted_h", here.parent / "scripted.py")
+    scripted = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scripted)
+
+    def verdict(request) -> str:
+        prompt = request.messages[-1]["content"]
+        if "Response A:" in prompt:
+            return "**Reasoning:** x\n\n**Result:** A"
+        if "Yes/No" in prompt:
+            return "**Reasoning:** x\n\n**Result:** Yes"
+        return "**Reasoning:** x\n\n**Result:** 4"
+
+    def open_(self, name):
+        if name not in self.engines:
+            self.engines[name] = CachedEngine(
+                scripted.FunctionEngine(scripted.spec(name), verdict), None
+            )
+        return self.engines[name]
+
+    monkeypatch.setattr(EngineSet, "open", open_)
+    pp = shared_data / "persistent-personas"
+    inputs = {
+        "roles": pp / "roles.json",
+        "bfi": shared_data / "incharacter/BFI.json",
+        **{f"human_{t}": pp / Path(f).name for t, f in human.TASKS.items()},
+    }
+    out = {"judgments": tmp_path / "h.parquet", "usage": tmp_path / "h.json"}
+    call_step(
+        judge.human_samples,
+        inputs,
+        out,
+        judge="m",
+        samples=3,
+        seed=42,
+        system_prompt=None,
+        protocol={"local": str(pp / "protocol-literals.json")},
+        sampling={},
+        checks=[],
+        models={"m": {"engine": "local", "model": "t/m", "family": "t", "size_class": 1}},
+        cache_dir=str(tmp_path / "cache"),
+    )
+    judged = read_parquet(out["judgments"])
+    assert judged.groupby("task").size().to_dict() == {t: 3 for t in human.TASKS}
+    assert set(judged.status) == {"ok"}
+    assert set(judged[judged.task == "xstest"].verdict) == {"Yes"}
+    table = human.agreement_table(judged).set_index("task")
+    assert (table["n"] == 3).all() and (table["parse_failures"] == 0).all()
