@@ -125,6 +125,7 @@ def test_human_samples_step_judges_a_few_items_per_task(
         protocol={"local": str(pp / "protocol-literals.json")},
         sampling={},
         checks=[],
+        judge_mode="free",
         models={"m": {"engine": "local", "model": "t/m", "family": "t", "size_class": 1}},
         cache_dir=str(tmp_path / "cache"),
     )
