@@ -165,3 +165,18 @@ def test_default_run_builds_the_ratings_table(default_run: Path) -> None:
     assert len(ifb) + len(ifb_failed) == judged["ifbench"]
     report = json.loads((res / "ratings" / "failures.json").read_text())
     assert report["total_rated"] == len(table) and report["total_failed"] == len(failures)
+
+
+def test_default_run_validates_its_judge_against_the_humans(default_run: Path) -> None:
+    import pandas as pd
+
+    res = default_run / "results" / "persistence"
+    table = pd.read_csv(res / "tables" / "judge_human_agreement.csv")
+    assert list(table.task) == [
+        "fidelity", "bfi", "xstest", "rolebench_general", "rolebench_role_specific"
+    ]  # fmt: skip
+    # the embedded default judges 2 validation items per task: each is a verdict or a failure
+    assert ((table.n + table.parse_failures) == 2).all()
+    sheet = json.loads((res / "protocol.json").read_text(encoding="utf-8"))
+    assert sheet["roles"] == ["Gaston", "empty"] and sheet["published_quirks"] is False
+    assert (res / "protocol_examples.jsonl").stat().st_size > 0

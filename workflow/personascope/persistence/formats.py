@@ -97,8 +97,8 @@ OVERFLOW_SCHEMA = schema_of(
 
 # --- judge, IFBench verifiers, ratings ---
 JUDGMENT_SCHEMA = schema_of(
-    "model", "judge_model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item",
-    "item_index", "trait", "label", "prefix_tokens", "truncated", "raw_text", "reask_text",
+    "model", "judge_model", "role", "judged_as", "dialogue_type", "order", "round", "dataset",
+    "item", "item_index", "trait", "label", "prefix_tokens", "truncated", "raw_text", "reask_text",
     "value", "status", "error",
 )  # fmt: skip
 SCORE_SCHEMA = schema_of(
@@ -107,12 +107,12 @@ SCORE_SCHEMA = schema_of(
     "loose_follow_list", "unverifiable",
 )  # fmt: skip
 RATINGS_SCHEMA = schema_of(
-    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "trait", "rating",
-    "prefix_tokens",
+    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "trait",
+    "rating", "prefix_tokens",
 )  # fmt: skip
 FAILURE_SCHEMA = schema_of(
-    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "status", "error",
-    "raw_text", "reask_text",
+    "model", "role", "judged_as", "dialogue_type", "order", "round", "dataset", "item", "status",
+    "error", "raw_text", "reask_text",
 )  # fmt: skip
 
 # --- dataset names ---
