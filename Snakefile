@@ -22,6 +22,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/personalens/common.smk"
 include: "workflow/rules/persistence/common.smk"
+include: "workflow/rules/personagym/common.smk"
 # One file per stage: results/<study>/<stage>/ is made by workflow/rules/<study>/<stage>.smk.
 include: "workflow/rules/personalens/data.smk"
 include: "workflow/rules/personalens/dialogues.smk"
@@ -38,6 +39,14 @@ include: "workflow/rules/persistence/ratings.smk"
 include: "workflow/rules/persistence/stats.smk"
 include: "workflow/rules/persistence/tables.smk"
 include: "workflow/rules/persistence/figures.smk"
+include: "workflow/rules/personagym/protocol.smk"
+include: "workflow/rules/personagym/questions.smk"
+include: "workflow/rules/personagym/answers.smk"
+include: "workflow/rules/personagym/examples.smk"
+include: "workflow/rules/personagym/grading.smk"
+include: "workflow/rules/personagym/scores.smk"
+include: "workflow/rules/personagym/tables.smk"
+include: "workflow/rules/personagym/figures.smk"
 # The reproduction bundle and the report wiring (README "Reproduce from a bundle").
 include: "workflow/rules/bundle.smk"
 # The plan (issue #17): results/plan/, not part of `rule all`.

@@ -176,3 +176,41 @@ BUNDLE_DIR = f"{RESULTS}/bundle"
 BUNDLE_INDEX = f"{BUNDLE_DIR}/latest.json"
 # `snakemake --report`: each study's caption template, written after its tables and figures
 REPORT_CAPTION = f"{BUNDLE_DIR}/report/{{study}}.rst"
+
+
+# --- PersonaGym (issue #15) --------------------------------------------------------------------
+PERSONAGYM = f"{RESULTS}/personagym"
+PERSONAGYM_PROTOCOL_JSON = f"{PERSONAGYM}/protocol.json"
+PERSONAGYM_PROTOCOL_MD = f"{PERSONAGYM}/protocol.md"
+PERSONAGYM_PROTOCOL_EXAMPLES = f"{PERSONAGYM}/protocol_examples.jsonl"
+PERSONAGYM_QUESTIONS = f"{PERSONAGYM}/questions/questions.parquet"
+PERSONAGYM_QUESTION_ATTEMPTS = f"{PERSONAGYM}/questions/attempts.json"
+PERSONAGYM_QUESTION_USAGE = f"{PERSONAGYM}/questions/usage.json"
+PERSONAGYM_ANSWERS = f"{PERSONAGYM}/answers/{{model}}.parquet"
+PERSONAGYM_ANSWER_USAGE = f"{PERSONAGYM}/answers/{{model}}.usage.json"
+PERSONAGYM_EXAMPLES = f"{PERSONAGYM}/examples/examples.parquet"
+PERSONAGYM_EXAMPLE_USAGE = f"{PERSONAGYM}/examples/usage.json"
+# {slot}: judge1 | judge2 (the two judges may be the same registry model)
+PERSONAGYM_GRADING = f"{PERSONAGYM}/grading/{{slot}}/{{model}}.parquet"
+PERSONAGYM_GRADING_USAGE = f"{PERSONAGYM}/grading/{{slot}}/{{model}}.usage.json"
+PERSONAGYM_JUDGE_SLOTS = ("judge1", "judge2")
+PERSONAGYM_TASK_SCORES = f"{PERSONAGYM}/scores/{{model}}/tasks.parquet"
+PERSONAGYM_PERSONA_SCORES = f"{PERSONAGYM}/scores/{{model}}/personas.parquet"
+PERSONAGYM_TABLE = f"{PERSONAGYM}/tables/{{name}}.csv"
+PERSONAGYM_TABLES = (
+    "persona_score",
+    "published_comparison",
+    "relative_improvement",
+    "judge_agreement",
+    "parse_failures",
+)
+PERSONAGYM_FIGURE = f"{PERSONAGYM}/figures/{{name}}.{{ext}}"
+PERSONAGYM_FIGURES = ("score_vs_capability",)
+
+
+def personagym_table(name: str) -> str:
+    return PERSONAGYM_TABLE.format(name=name)
+
+
+def personagym_figure(name: str, ext: str) -> str:
+    return PERSONAGYM_FIGURE.format(name=name, ext=ext)

@@ -37,7 +37,9 @@ rule report_captions:
         **step_params(
             lambda w: {
                 "study": w.study,
-                "judge": config[w.study]["judge"],
+                # PersonaGym names two judges (personagym.judges)
+                "judge": config[w.study].get("judge")
+                or " and ".join(dict.fromkeys(config[w.study]["judges"].values())),
                 # the papers' free judging and protocol, until the schema names a mode
                 "judge_mode": config[w.study].get("judge_mode", "free"),
                 "published_quirks": bool(config[w.study].get("published_quirks", False)),

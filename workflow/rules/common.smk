@@ -206,6 +206,8 @@ STUDY_TARGETS = {
     "personalens": lambda: personalens_targets(),
     # issue #5: part A's ratings table + failure report, part B's statistics and figures
     "persistence": lambda: persistence_targets() + persistence_analysis_targets(),
+    # issue #15: protocol sheet, tables and figure (they pull in every stage)
+    "personagym": lambda: personagym_targets(),
 }
 
 
