@@ -123,3 +123,136 @@ def test_a_failed_call_is_upstreams_error_text_under_quirks(
     table = pd.read_parquet(out["answers"])
     assert list(table["answer"]) == ["Error", "An answer."]
     assert list(table["status"]) == ["call_failed", "ok"]
+
+
+def judge_reply(request: ChatRequest) -> str:
+    """Examples answers with numbered rubric sections; grading answers with k evaluations."""
+    user = request.messages[-1]["content"]
+    if request.messages[0]["content"].startswith("Adopt"):
+        return "As this persona, I would help."
+    count = 2
+    # the examples request quotes the rubric unfilled (as upstream): its placeholders show
+    if "{response}" not in user:  # a grading request
+        return "\n".join(
+            f"({k}) Evaluation: fine. Therefore, the final score is {k + 2}."
+            for k in range(1, count + 1)
+        )
+    return "\n".join(
+        f"Rubric {k} Examples:\nScore 1: Response - bad\nScore 5: Response - good"
+        for k in range(1, count + 1)
+    )
+
+
+def test_the_stages_chain_to_tables_and_figure(tmp_path, shared_data, monkeypatch):
+    from personascope.personagym import examples, figures, grading, scores, tables
+
+    engines = ScriptedEngines(judge_reply)
+    for module in (answers_step, examples, grading):
+        monkeypatch.setattr(module, "EngineSet", engines)
+    sources = gym_sources(shared_data)
+    common = {"models": {}, "cache_dir": str(tmp_path / "cache"), **sources}
+    f = {
+        name: tmp_path / name
+        for name in (
+            "q.parquet",
+            "a.parquet",
+            "e.parquet",
+            "g1.parquet",
+            "g2.parquet",
+            "t.parquet",
+            "p.parquet",
+        )
+    }
+    questions_step.build(
+        {},
+        {
+            "questions": f["q.parquet"],
+            "attempts": tmp_path / "at.json",
+            "usage": tmp_path / "u0.json",
+        },
+        questions_step.Params(
+            mode="benchmark",
+            personas=1,
+            questions_per_task=2,
+            num_questions=10,
+            attempts=5,
+            questions_model="scripted",
+            helper_system=None,
+            sampling={},
+            **common,
+        ),
+    )
+    answers_step.answer(
+        {"questions": f["q.parquet"]},
+        {"answers": f["a.parquet"], "usage": tmp_path / "u1.json"},
+        answers_step.Params(model="scripted", sampling={}, published_quirks=False, **common),
+    )
+    examples.generate_examples(
+        {"questions": f["q.parquet"]},
+        {"examples": f["e.parquet"], "usage": tmp_path / "u2.json"},
+        examples.Params(
+            examples_model="scripted",
+            group_size=5,
+            published_quirks=False,
+            helper_system="grading",
+            sampling={},
+            **common,
+        ),
+    )
+    for slot, out in (("judge1", "g1.parquet"), ("judge2", "g2.parquet")):
+        grading.grade(
+            {"answers": f["a.parquet"], "examples": f["e.parquet"]},
+            {"grading": f[out], "usage": tmp_path / f"{slot}.json"},
+            grading.Params(
+                judge="scripted",
+                judge_slot=slot,
+                judge_mode="free",
+                group_size=5,
+                published_quirks=False,
+                sampling={},
+                **common,
+            ),
+        )
+    graded = pd.read_parquet(f["g1.parquet"])
+    assert list(graded["grade"]) == [3, 4] * 5 and set(graded["examples_status"]) == {"ok"}
+    scores.score(
+        {"grading": [f["g1.parquet"], f["g2.parquet"]]},
+        {"tasks": f["t.parquet"], "personas": f["p.parquet"]},
+        scores.Params(model="scripted", published_quirks=False, data=sources["data"]),
+    )
+    assert pd.read_parquet(f["p.parquet"])["persona_score"].tolist() == [3.5]
+    out = {
+        name: tmp_path / f"{name}.csv"
+        for name in (
+            "persona_score",
+            "published_comparison",
+            "relative_improvement",
+            "judge_agreement",
+            "parse_failures",
+        )
+    }
+    tables.build(
+        {"personas": f["p.parquet"], "grading": [f["g1.parquet"], f["g2.parquet"]]},
+        out,
+        tables.Params(
+            published_runs={"20240710_claude_3_haiku": "claude-3-haiku"},
+            published_quirks=False,
+            resamples=200,
+            seed=1,
+            data=sources["data"],
+        ),
+    )
+    table = pd.read_csv(out["published_comparison"])
+    assert list(table["source"]) == ["published", "ours"]
+    assert pd.read_csv(out["persona_score"])["PersonaScore"].tolist() == [3.5]
+    figures.draw(
+        {
+            "persona_score": out["persona_score"],
+            "published_comparison": out["published_comparison"],
+        },
+        {"pdf": tmp_path / "f.pdf", "png": tmp_path / "f.png"},
+        figures.Params(
+            registry={"scripted": {"params_b": 0.1, "size_class": 1}}, published_quirks=False
+        ),
+    )
+    assert (tmp_path / "f.png").stat().st_size > 0
