@@ -2,7 +2,9 @@
 
 - local engine: load time, prompt and generation throughput of SmolLM2-135M on this CPU;
 - call cache: writes and reads per second (one file per call, atomic rename);
-- release: time to verify and normalize the PersonaLens archive.
+- release: time to verify and normalize the PersonaLens archive;
+- prefix reuse: scripted dialogues and one checkpoint's items through the local engine with and
+  without its prefix cache, side by side (benchmarks/prefix_reuse.py).
 
 Prints one JSON object per benchmark.
 """
@@ -90,11 +92,28 @@ def main() -> None:
         default=Path(os.environ.get("PERSONASCOPE_SHARED_DATA", REPO.parent / "shared/data"))
         / "personalens-e755f90a3600e80222e129a14a3b218fc6d2c808.tar.gz",
     )
+    parser.add_argument("--reuse-dialogues", type=int, default=4)
+    parser.add_argument("--reuse-rounds", type=int, default=12)
+    parser.add_argument("--reuse-items", type=int, default=8)
+    parser.add_argument("--reuse-max-tokens", type=int, default=32)
+    parser.add_argument("--only", choices=["prefix_reuse"], help="run one benchmark alone")
     args = parser.parse_args()
+    if args.only == "prefix_reuse":
+        print(json.dumps({"prefix_reuse": reuse_benchmark(args)}))
+        return
     print(json.dumps({"local_engine": bench_local_engine(args.calls)}))
     print(json.dumps({"call_cache": bench_cache(args.cache_entries)}))
     if args.archive.is_file():
         print(json.dumps({"personalens_release": bench_release(args.archive)}))
+    print(json.dumps({"prefix_reuse": reuse_benchmark(args)}))
+
+
+def reuse_benchmark(args: argparse.Namespace) -> dict:
+    from prefix_reuse import bench_prefix_reuse
+
+    return bench_prefix_reuse(
+        args.reuse_dialogues, args.reuse_rounds, args.reuse_items, args.reuse_max_tokens
+    )
 
 
 if __name__ == "__main__":

@@ -90,6 +90,9 @@ class ChatResponse:
     # the constraint form the engine applied ("grammar", "regex", "json_schema", "tool", ...);
     # None: the answer is free text (no constraint asked, or the engine has none)
     constrained: str | None = None
+    # Prompt tokens the engine did not evaluate because a shared prefix's KV state was kept
+    # (local: its prefix cache; vLLM: automatic prefix caching), of `prompt_tokens`.
+    prefix_cached_tokens: int = 0
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -263,6 +266,10 @@ class Engine(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model or connections."""
+
+    def usage_extra(self) -> dict[str, Any]:
+        """Engine-specific counters for the job's usage summary (e.g. prefix-cache statistics)."""
+        return {}
 
     def generate(self, requests: Sequence[ChatRequest]) -> list[ChatResponse]:
         results: list[ChatResponse | None] = [None] * len(requests)

@@ -101,6 +101,7 @@ class CachedEngine:
         self.calls = 0
         self.hits = 0
         self.prompt_tokens = 0
+        self.prefix_cached_tokens = 0
         self.completion_tokens = 0
         self.latency_s = 0.0
         # Every key this job asked for (hit or call), first-request order: the bundle carries
@@ -183,6 +184,7 @@ class CachedEngine:
                     )
                 self.calls += 1
                 self.prompt_tokens += response.prompt_tokens
+                self.prefix_cached_tokens += response.prefix_cached_tokens
                 self.completion_tokens += response.completion_tokens
                 self.latency_s += response.latency_s
                 progress.update(response.prompt_tokens + response.completion_tokens)
@@ -213,9 +215,13 @@ class CachedEngine:
             "calls": self.calls,
             "cache_hits": self.hits,
             "prompt_tokens": self.prompt_tokens,
+            # of prompt_tokens: evaluated by the model, and served from a kept prefix state
+            "prompt_tokens_evaluated": self.prompt_tokens - self.prefix_cached_tokens,
+            "prompt_tokens_from_prefix_cache": self.prefix_cached_tokens,
             "completion_tokens": self.completion_tokens,
             "latency_s": round(self.latency_s, 3),
             "estimated_cost_usd": None if cost is None else round(cost, 6),
+            **self.engine.usage_extra(),
             "requested_keys": list(self.requested),
         }
 
