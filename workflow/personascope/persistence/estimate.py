@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..plan.core import EstimateContext, Tally, message_tokens
+from ..plan.core import MESSAGE_OVERHEAD_TOKENS, EstimateContext, Tally, message_tokens
 from . import data as pinned
 from .prompts import BASELINE, fill, system_prompt
 
@@ -34,6 +34,17 @@ FILES = {
 JUDGED = ("bfi", "rolebench_role_specific", "rolebench_general", "xstest")
 
 
+def protocol_texts(pp: dict[str, Any], root: Path) -> Any:
+    """The study's protocol pack (the persona system prompt is its text), as the steps load it."""
+    from ..protocol import load_pack
+    from .rubrics import PACK_STUDY
+
+    source = dict(pp["protocol"])
+    if source.get("local") and not Path(source["local"]).is_absolute():
+        source["local"] = str(root / source["local"])
+    return load_pack(PACK_STUDY, source)
+
+
 def source_file(pp: dict[str, Any], name: str, root: Path) -> Path:
     source, filename = FILES[name]
     local = (pp["sources"].get(source) or {}).get("local")
@@ -46,6 +57,7 @@ def source_file(pp: dict[str, Any], name: str, root: Path) -> Path:
 def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
     pp = config["persistence"]
     root = ctx.repo
+    texts = protocol_texts(pp, root)
     roles = pinned.load_roles(source_file(pp, "roles", root), pp["roles"])
     scripts = pinned.scripts_table(
         pinned.load_interview(source_file(pp, "interview", root)),
@@ -113,7 +125,7 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
         ]
         for role, description in roles.items():
             name = model if role == BASELINE else role
-            system = message_tokens(count, system_prompt(role, description))
+            system = message_tokens(count, system_prompt(texts, role, description))
             mine = [(t, judged) for t, judged, r in item_tokens if r in (None, role)]
             n_items, item_sum = len(mine), sum(t for t, _ in mine)
             n_judged = sum(judged for _, judged in mine)
@@ -168,10 +180,9 @@ def fidelity_dimensions() -> int:
 
 
 def judge_prompt_tokens(count: Any, reply: float) -> float:
-    """A judge prompt without the judged question: system line, rubric and the reply judged."""
-    from .judge import JUDGE_SYSTEM
-
-    return message_tokens(count, JUDGE_SYSTEM) + RUBRIC_TOKENS + reply + 5
+    """A judge prompt without the judged question: the rubric and the reply judged (upstream's
+    judge prompts are one user message; a system line, where a model needs one, is a few tokens)."""
+    return RUBRIC_TOKENS + reply + 2 * MESSAGE_OVERHEAD_TOKENS
 
 
 # The rubric text around the judged question and answer (the longest of the study's judge
