@@ -213,6 +213,18 @@ def test_the_stages_chain_to_tables_and_figure(tmp_path, shared_data, monkeypatc
                 **common,
             ),
         )
+    from personascope.personagym import judge
+
+    judge.report(
+        {"grading": [f["g1.parquet"], f["g2.parquet"]]},
+        {"json": tmp_path / "r.json", "md": tmp_path / "r.md"},
+        judge.Params(judge_mode="free"),
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["items"] == 20 and report["parsed_rate"] == 100.0
+    assert {tuple(a["judges"]) for a in report["judge_agreement"]} == {
+        ("scripted (judge1)", "scripted (judge2)")
+    }
     graded = pd.read_parquet(f["g1.parquet"])
     assert list(graded["grade"]) == [3, 4] * 5 and set(graded["examples_status"]) == {"ok"}
     scores.score(

@@ -194,6 +194,7 @@ PERSONAGYM_EXAMPLE_USAGE = f"{PERSONAGYM}/examples/usage.json"
 PERSONAGYM_GRADING = f"{PERSONAGYM}/grading/{{slot}}/{{model}}.parquet"
 PERSONAGYM_GRADING_USAGE = f"{PERSONAGYM}/grading/{{slot}}/{{model}}.usage.json"
 PERSONAGYM_JUDGE_SLOTS = ("judge1", "judge2")
+PERSONAGYM_JUDGE_REPORT = f"{PERSONAGYM}/judge/report.{{ext}}"
 PERSONAGYM_TASK_SCORES = f"{PERSONAGYM}/scores/{{model}}/tasks.parquet"
 PERSONAGYM_PERSONA_SCORES = f"{PERSONAGYM}/scores/{{model}}/personas.parquet"
 PERSONAGYM_TABLE = f"{PERSONAGYM}/tables/{{name}}.csv"

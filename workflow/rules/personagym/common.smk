@@ -73,6 +73,7 @@ def personagym_targets():
         paths.PERSONAGYM_PROTOCOL_JSON,
         paths.PERSONAGYM_PROTOCOL_MD,
         paths.PERSONAGYM_PROTOCOL_EXAMPLES,
+        *(paths.PERSONAGYM_JUDGE_REPORT.format(ext=ext) for ext in ("json", "md")),
         *(paths.personagym_table(name) for name in paths.PERSONAGYM_TABLES),
         *(
             paths.personagym_figure(name, ext)
