@@ -147,3 +147,18 @@ def test_measured_usage_is_summed_per_model_and_set_beside_the_estimate(tmp_path
     assert row["measured"]["requests"] == 4  # calls + cache hits of model m only
     assert row["measured"]["prompt_tokens_reused"] == 20
     assert row["ratio"]["requests"] == 2.0 and row["ratio"]["completion_tokens"] == 0.5
+
+
+def test_personagym_contributes_its_estimator_when_it_is_a_study() -> None:
+    config = load_config(REPO, [REPO / "config/paper.yaml"])
+    config["studies"] = ["personagym"]
+    plan = estimate(config, REPO)
+    pg = config["personagym"]
+    assert plan["studies"] == {"personagym": "estimated"}
+    rows = {(r["stage"], r["model"]): r for r in plan["rows"]}
+    # the paper: 200 personas x 5 tasks x 10 questions, graded in groups of 5
+    for model in pg["models"]:
+        assert rows[("answers", model)]["requests"] == 200 * 5 * 10
+    assert rows[("examples", pg["examples_model"])]["requests"] == 200 * 5 * 2
+    graded = sum(r["requests"] for r in plan["rows"] if r["stage"] == "grading")
+    assert graded == len(pg["models"]) * len(pg["judges"]) * 200 * 5 * 2
