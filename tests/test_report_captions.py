@@ -73,3 +73,13 @@ def test_persistence_captions_quote_the_run_failure_report(in_workdir: Path) -> 
     )
     assert "**xstest_refusal**" in text and "Reproduces the XSTest figure" in text
     assert "Parse failures: 4 of 20 judge answers" in text
+
+
+def test_personagym_captions_quote_its_grading_failures(in_workdir: Path) -> None:
+    table = in_workdir / paths.personagym_table("parse_failures")
+    table.parent.mkdir(parents=True)
+    table.write_text("judge,task,parse_failures,call_failures\nj1,Toxicity,2,0\nj2,Toxicity,1,0\n")
+    template = write_captions(in_workdir, "personagym")
+    text = render(template, paths.personagym_table("persona_score"))
+    assert "**persona_score**" in text and "PersonaScore" in text
+    assert "Parse failures: 3 grading answers (never scored)." in text

@@ -84,7 +84,32 @@ ITEMS: dict[str, dict[str, tuple[str, str]]] = {
             "the judge-human agreement table",
         ),
     },
-    "personagym": {},
+    "personagym": {
+        "persona_score": (
+            "PersonaScore and the five task scores per model (mean of the two judges).",
+            "the paper's main PersonaScore table",
+        ),
+        "published_comparison": (
+            "Our scores beside the published ones for the models the paper ran.",
+            "the paper's published evaluations (evaluations/*/scores.json)",
+        ),
+        "relative_improvement": (
+            "Each model's task scores relative to a reference model.",
+            "the paper's relative-improvement comparison",
+        ),
+        "judge_agreement": (
+            "Agreement between the two judges per task.",
+            "no paper table (how far the judges agree)",
+        ),
+        "parse_failures": (
+            "Grading answers per judge and task: parse and call failures.",
+            "no paper table (our account of the judges' failures)",
+        ),
+        "score_vs_capability": (
+            "PersonaScore against model capability.",
+            "the paper's score-vs-capability figure",
+        ),
+    },
     "persistence": {
         "checkpoint_means": (
             "Mean of each metric (0-100) at each checkpoint, per model, role "
@@ -225,6 +250,15 @@ def persistence_failures(report: Path) -> dict[str, str]:
     return dict.fromkeys(ITEMS["persistence"], text)
 
 
+def personagym_failures(table: Path) -> dict[str, str]:
+    """Every PersonaGym score comes from the gradings its parse-failure table counts."""
+    if not table.is_file():
+        return {}
+    frame = pd.read_csv(table)
+    failed = int(frame["parse_failures"].sum()) if "parse_failures" in frame else 0
+    return dict.fromkeys(ITEMS["personagym"], f"{failed} grading answers (never scored)")
+
+
 def caption_template(entries: dict[str, str]) -> str:
     """Jinja that shows the entry of each distinct output stem of the job being rendered."""
     literal = json.dumps(entries, ensure_ascii=False, sort_keys=True)
@@ -257,6 +291,8 @@ def captions(inputs: dict[str, Any], outputs: dict[str, Any], params: Params) ->
         failures = personalens_failures(Path(paths.PERSONALENS) / "tables")
     elif study == "persistence":
         failures = persistence_failures(Path(paths.PERSISTENCE_FAILURE_REPORT))
+    elif study == "personagym":
+        failures = personagym_failures(Path(paths.personagym_table("parse_failures")))
     else:
         failures = {}
     quirks = "upstream's published quirks" if params.published_quirks else "principled defaults"

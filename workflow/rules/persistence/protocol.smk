@@ -8,7 +8,7 @@ rule persistence_protocol_sheet:
         protocol=persistence_protocol_files(),
     output:
         json=paths.PERSISTENCE_PROTOCOL_JSON,
-        md=paths.PERSISTENCE_PROTOCOL_MD,
+        md=reported(paths.PERSISTENCE_PROTOCOL_MD, "persistence", "Documents"),
         examples=paths.PERSISTENCE_PROTOCOL_EXAMPLES,
     params:
         **step_params(persistence_sheet_spec()),

@@ -6,7 +6,7 @@ rule personagym_protocol:
         **personagym_pins(),
     output:
         json=paths.PERSONAGYM_PROTOCOL_JSON,
-        md=paths.PERSONAGYM_PROTOCOL_MD,
+        md=reported(paths.PERSONAGYM_PROTOCOL_MD, "personagym", "Documents"),
         examples=paths.PERSONAGYM_PROTOCOL_EXAMPLES,
     params:
         **step_params(
