@@ -25,6 +25,7 @@ include: "workflow/rules/persistence/common.smk"
 include: "workflow/rules/personagym/common.smk"
 # One file per stage: results/<study>/<stage>/ is made by workflow/rules/<study>/<stage>.smk.
 include: "workflow/rules/personalens/data.smk"
+include: "workflow/rules/personalens/protocol.smk"
 include: "workflow/rules/personalens/dialogues.smk"
 include: "workflow/rules/personalens/judge.smk"
 include: "workflow/rules/personalens/tables.smk"

@@ -133,6 +133,6 @@ def tiny_personalens_config() -> dict[str, Any]:
             "kinds": ["SD"],
             "tasks_per_user": 1,
             "settings": ["base+all"],
-            "max_user_turns": {"SD": 1, "MD": 1},
+            "turn_caps": {"SD": 1, "MD": 1},
         },
     }

@@ -43,6 +43,38 @@ def test_user_speaks_first_and_sides_alternate_until_cap():
     assert [len(b) for b in asst_raw.batches] == [4, 4, 4]
 
 
+def test_without_reply_after_cap_a_dialogue_ends_on_its_capped_user_turn():
+    # PersonaLens upstream: opening query + N exchanges; the last user turn gets no reply,
+    # while a TERMINATE turn still does.
+    def user_reply(request):
+        system = request.messages[0]["content"]
+        turns = sum(m["role"] == "assistant" for m in request.messages)
+        return "bye TERMINATE" if system == "t" and turns == 1 else "more"
+
+    user_engine, _ = cached(user_reply)
+    asst_engine, asst_raw = cached(lambda r: "sure")
+    capped = Dialogue("c", {}, max_user_turns=3, reply_after_cap=False)
+    ended = Dialogue("t", {}, max_user_turns=3, reply_after_cap=False)
+    simulate(
+        [capped, ended],
+        user=ModelSide(
+            user_engine,
+            lambda d: [{"role": "system", "content": d.dialogue_id}, *chat_history(d, USER)],
+            Sampling(),
+        ),
+        assistant=ModelSide(
+            asst_engine,
+            lambda d: [{"role": "system", "content": d.dialogue_id}, *chat_history(d, ASSISTANT)],
+            Sampling(),
+        ),
+    )
+    assert [t.speaker for t in capped.turns] == [USER, ASSISTANT, USER, ASSISTANT, USER]
+    assert capped.end_reason == END_TURN_CAP
+    assert [t.speaker for t in ended.turns] == [USER, ASSISTANT] * 2
+    assert ended.end_reason == END_TERMINATED
+    assert [len(b) for b in asst_raw.batches] == [2, 2]
+
+
 def test_terminate_gets_one_final_assistant_reply_and_leaves_the_active_set():
     # Dialogue d0's user terminates in its second turn; d1 never does.
     def user_reply(request):

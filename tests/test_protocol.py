@@ -158,6 +158,18 @@ def test_local_pack_hands_out_verified_texts_and_records_them(shared_data):
         pack.text("util/assistant_prompts.py::no_such_prompt")
 
 
+def test_recording_gives_the_keys_of_one_block(shared_data):
+    pack = load_pack("personalens", local_source(shared_data, "personalens"))
+    first, second, third = sorted(pack_of(shared_data, "personalens")["literals"])[:3]
+    pack.text(first)
+    with pack.recording() as keys:
+        pack.text(second)
+        pack.text(third)
+        pack.text(second)
+    assert keys == [second, third]
+    assert [u["key"] for u in pack.used()] == sorted([first, second, third])
+
+
 def test_a_changed_text_is_refused_naming_its_key(shared_data, tmp_path):
     pack = pack_of(shared_data, "persistent-personas")
     key = sorted(pack["literals"])[0]

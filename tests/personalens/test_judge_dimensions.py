@@ -1,89 +1,109 @@
-"""Every judge dimension parses its format strictly; turn-level prefixes are built right."""
+"""Judge parsing: the label and range come from each upstream template's response format; the
+default parse is strict (a failure is recorded, never a score), `published_quirks` is upstream's."""
 
 from __future__ import annotations
 
 import pytest
 from personascope.dialogue import ASSISTANT, USER, Dialogue, Turn
-from personascope.judging import ParseError
-from personascope.personalens.judge import DIMENSIONS, TURN_LEVEL, judge_tasks, prefixes
-
-SCORE_RANGES = {
-    "personalization": (1, 4),
-    "naturalness_user": (1, 5),
-    "coherence_user": (1, 5),
-    "naturalness_assistant": (1, 5),
-    "coherence_assistant": (1, 5),
-    TURN_LEVEL: (1, 4),
-}
+from personascope.errors import ParseError
+from personascope.personalens import judge as J
+from personascope.protocol import load_pack
 
 
-def test_every_dimension_is_covered() -> None:
-    assert set(DIMENSIONS) == {"task_completion", *SCORE_RANGES}
+@pytest.fixture(scope="module")
+def pack(shared_data):
+    return load_pack(
+        "personalens", {"local": str(shared_data / "personalens" / "protocol-literals.json")}
+    )
 
 
-@pytest.mark.parametrize("dim", sorted(SCORE_RANGES))
-def test_score_dimensions_accept_range_and_reject_outside(dim: str) -> None:
-    low, high = SCORE_RANGES[dim]
-    parse = DIMENSIONS[dim][1]
-    for n in range(low, high + 1):
-        assert parse(f"Some reasoning.\nScore: {n}") == n
-    # markdown emphasis is tolerated; two different verdicts are no verdict
-    assert parse(f"On reflection:\n**Score:** {high}") == high
+def fmt(pack, dim):
+    key = J.judge_key(dim)
+    return J.score_format(pack.text(key), key)
+
+
+def test_score_formats_are_read_from_the_templates(pack):
+    # the paper's scales: personalization 1-4, naturalness and coherence 1-5
+    assert (fmt(pack, "personalization").low, fmt(pack, "personalization").high) == (1, 4)
+    for dim in ("naturalness_user", "naturalness_assistant", "coherence_user"):
+        assert (fmt(pack, dim).low, fmt(pack, dim).high) == (1, 5)
+    assert fmt(pack, "naturalness_user").label != fmt(pack, "coherence_user").label
+    key = J.judge_key("task_completion")
+    assert J.verdict_label(pack.text(key), key).isupper()
+
+
+@pytest.mark.parametrize("dim", ["personalization", "naturalness_user", "coherence_assistant"])
+def test_scores_parse_strictly_by_default(pack, dim):
+    f = fmt(pack, dim)
+    parse = J.parser_for(pack, dim, quirks=False, n_turns=1)
+    for n in range(f.low, f.high + 1):
+        assert parse(f"<response>\n{f.label}: {n}\nJustification: ok\n</response>") == n
+    assert parse(f"**{f.label}:** {f.high}") == f.high
     for bad in (
-        f"Score: {high + 1}",
-        f"Score: {low - 1}",
-        "Score: high",
-        "I give it 3",
+        f"{f.label}: {f.high + 1}",  # out of range
+        f"{f.label}: {f.low - 1}",
+        f"{f.label}: {f.low}\nlater {f.label}: {f.high}",  # conflicting answers
+        "Score: 3",  # another label
         "",
-        f"Score: {low}\nOn reflection:\n**Score:** {high}",
     ):
         with pytest.raises(ParseError):
             parse(bad)
 
 
-def test_task_completion_parses_true_false_only() -> None:
-    parse = DIMENSIONS["task_completion"][1]
-    assert parse("The alarm was set.\nCompleted: True") is True
-    assert parse("Completed: no") is False
-    assert parse("Completed: False") is False
-    for bad in ("Completed: maybe", "The task is complete.", "Completed: 3"):
+def test_published_quirks_take_the_first_match_without_range_check(pack):
+    f = fmt(pack, "personalization")
+    quirky = J.parser_for(pack, "personalization", quirks=True, n_turns=1)
+    assert quirky(f"{f.label}: {f.high + 3}") == f.high + 3
+    assert quirky(f"{f.label}: 1\n{f.label}: 4") == 1
+    with pytest.raises(ParseError):  # upstream skipped an unparsed score too
+        quirky("no score here")
+
+
+def test_task_completion_verdicts(pack):
+    key = J.judge_key("task_completion")
+    label = J.verdict_label(pack.text(key), key)
+    strict = J.parser_for(pack, "task_completion", quirks=False, n_turns=1)
+    quirky = J.parser_for(pack, "task_completion", quirks=True, n_turns=1)
+    assert strict(f"{label}: True\nEXPLANATION: done") is True
+    assert strict(f"{label}: false\nEXPLANATION: no") is False
+    # the template ends in `<LABEL>: `, so the reply may open with the bare verdict
+    assert strict("True\nEXPLANATION: done") is True
+    for bad in ("I think so.", f"{label}: True\n{label}: False", ""):
+        with pytest.raises(ParseError):
+            strict(bad)
+    # upstream: no labelled verdict counts as not completed
+    assert quirky("I think so.") is False
+    assert quirky("True\nEXPLANATION: done") is False
+    assert quirky(f"{label}: True") is True
+
+
+def test_turn_level_is_one_call_scoring_every_assistant_turn(pack, shared_data):
+    f = fmt(pack, J.TURN_LEVEL)
+    parse = J.parser_for(pack, J.TURN_LEVEL, quirks=False, n_turns=2)
+    reply = f"{f.block} 1 (x):\n{f.label}: 2\n\n{f.block} 2 (y):\n{f.label}: 4\n"
+    assert parse(reply) == [2, 4]
+    for bad in (f"{f.block} 1:\n{f.label}: 2", reply.replace(": 4", ": 9")):
         with pytest.raises(ParseError):
             parse(bad)
+    d = Dialogue("m|base|user0/SD-Alarm-task-1", {}, max_user_turns=0)
+    d.turns = [Turn(USER, "a"), Turn(ASSISTANT, "b"), Turn(USER, "c"), Turn(ASSISTANT, "d")]
+    assert J.assistant_turns(d) == 2
 
 
-def dialogue(n_rounds: int) -> Dialogue:
-    ctx = {
-        "demographics": {"age": "25-34 years old"},
-        "affinities": {"Alarm": {"Sound": "chimes"}},
-        "interactions": {"Alarm": "likes chimes"},
-        "description": "Set an alarm",
-        "goal": "An alarm is set",
-    }
-    d = Dialogue("m|base|user0/SD-Alarm-task-1", ctx, max_user_turns=n_rounds)
-    for k in range(n_rounds):
-        d.turns += [Turn(USER, f"user says {k}"), Turn(ASSISTANT, f"assistant says {k}")]
-    return d
+def test_turn_level_rows_one_per_turn_and_failures_stay_unscored():
+    class Row:
+        dialogue_id, scenario_id, kind, domains = "d", "s", "SD", ["Alarm"]
+        assistant_model, setting = "m", "base"
 
+    class Judged:
+        dimension, raw_text, reask_text, status, error = J.TURN_LEVEL, "t", None, "ok", None
+        value = [2.0, 3.0]
 
-def test_prefixes_end_at_each_assistant_turn() -> None:
-    cuts = prefixes(dialogue(3))
-    assert [k for k, _ in cuts] == [1, 2, 3]
-    assert [len(c.turns) for _, c in cuts] == [2, 4, 6]
-    assert all(c.turns[-1].speaker == ASSISTANT for _, c in cuts)
-
-
-def test_judge_tasks_one_per_dimension_plus_one_per_turn() -> None:
-    d = dialogue(3)
-    tasks = judge_tasks(d, list(DIMENSIONS))
-    whole = [t for t, turn in tasks if turn is None]
-    turns = [turn for t, turn in tasks if turn is not None]
-    assert len(whole) == len(DIMENSIONS) - 1
-    assert turns == [1, 2, 3]
-    # the last prefix is the whole dialogue: same prompt as dialogue-level personalization,
-    # so the call cache answers it once
-    by_dim = {t.dimension: t for t, turn in tasks if turn in (None, 3)}
-    assert by_dim["personalization"].messages == next(
-        t.messages for t, turn in tasks if t.dimension == TURN_LEVEL and turn == 3
-    )
-    limited = judge_tasks(d, [TURN_LEVEL], max_turns=2)
-    assert [turn for _, turn in limited] == [1, 2]
+    rows = J.judgment_rows(Row, "judge", Judged, 2)
+    assert [(r["turn"], r["value"]) for r in rows] == [(1, 2.0), (2, 3.0)]
+    Judged.value, Judged.status = None, "parse_failure"
+    rows = J.judgment_rows(Row, "judge", Judged, 2)
+    assert [(r["turn"], r["value"], r["status"]) for r in rows] == [
+        (1, None, "parse_failure"),
+        (2, None, "parse_failure"),
+    ]

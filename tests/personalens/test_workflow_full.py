@@ -51,7 +51,7 @@ def full_config() -> dict:
             "task_ids": ["SD-Alarm-task-1", "MD-task-3"],
             "tasks_per_user": None,
             "settings": ["base+d"],
-            "max_user_turns": {"SD": 1, "MD": 1},
+            "turn_caps": {"SD": 1, "MD": 1},
             "sampling": {
                 "user": {"temperature": 0.5, "max_tokens": 24},
                 "assistant": {"temperature": 0.0, "max_tokens": 32},
@@ -127,7 +127,10 @@ def test_every_table_and_figure_of_the_study(tmp_path: Path) -> None:
     )
     assert sorted(dialogues["kind"]) == ["MD", "SD"]
     assert set(dialogues["end_reason"]) <= {"terminated", "turn_cap"}
-    assert (dialogues["user_turns"] <= 1).all()
+    # turn cap 1: the opening query and one exchange, the capped user turn left unanswered
+    assert (dialogues["user_turns"] <= 2).all()
+    capped = dialogues[dialogues["end_reason"] == "turn_cap"]
+    assert all(list(t)[-1]["speaker"] == "user" for t in capped["turns"])
 
     # judgments: every dimension present; failures counted, never scored
     judgments = pd.read_parquet(

@@ -57,6 +57,9 @@ class Dialogue:
     context: dict[str, Any]
     max_user_turns: int
     turns: list[Turn] = field(default_factory=list)
+    # False: a dialogue that reaches its cap ends on that user turn, with no assistant reply
+    # (PersonaLens upstream's loop); a TERMINATE turn is always answered once
+    reply_after_cap: bool = True
     closing: str | None = None  # set by a closing user turn; the assistant still replies once
     end_reason: str | None = None
 
@@ -125,6 +128,9 @@ def simulate(
                 d.closing = END_SCRIPT_EXHAUSTED
             elif d.user_turns() >= d.max_user_turns:
                 d.closing = END_TURN_CAP
+                if not d.reply_after_cap:
+                    d.end_reason = END_TURN_CAP
+        active = [d for d in active if d.active]
         for d, (text, response) in zip(active, assistant.next_turns(active), strict=True):
             d.turns.append(Turn.from_response(ASSISTANT, text, response))
             if d.closing is not None:

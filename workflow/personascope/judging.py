@@ -56,7 +56,7 @@ class Judgment:
     dimension: str
     raw_text: str
     reask_text: str | None
-    value: float | None
+    value: float | list[float] | None
     status: str
     error: str | None
 
@@ -175,7 +175,9 @@ def judge(
     return results
 
 
-def _num(value: Any) -> float | None:
+def _num(value: Any) -> float | list[float] | None:
     if value is None:
         return None
+    if isinstance(value, list):  # one verdict per item of a multi-part answer (e.g. per turn)
+        return [float(v) for v in value]
     return float(value)

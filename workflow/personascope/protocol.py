@@ -16,8 +16,10 @@ which refuses a text whose sha256 is not the one committed in
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +161,7 @@ class Pack:
     file_root: Path | None = None  # local copies of plain upstream files
     upstream: dict[str, Any] | None = None  # {repository, commit, cache} when downloading
     _used: dict[str, dict[str, str]] = field(default_factory=dict)
+    _recorders: list[list[str]] = field(default_factory=list)
 
     def _verify(self, key: str, text: str) -> str:
         expected = self.checksums.get(key)
@@ -176,6 +179,9 @@ class Pack:
                 where=self.checksums_path,
             )
         self._used[key] = {"key": key, "sha256": actual, "source": self.source}
+        for keys in self._recorders:
+            if key not in keys:
+                keys.append(key)
         return text
 
     def text(self, key: str) -> str:
@@ -199,6 +205,16 @@ class Pack:
             raise InputDataError(f"upstream file {path!r} is missing", where=local)
         # bytes decoded as is: newline translation would change the text and its sha256
         return self._verify(path, local.read_bytes().decode("utf-8"))
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        """The keys handed out inside the block, in order of first use (e.g. per request)."""
+        keys: list[str] = []
+        self._recorders.append(keys)
+        try:
+            yield keys
+        finally:
+            self._recorders.remove(keys)
 
     def used(self) -> list[dict[str, str]]:
         """Every text handed out so far: [{key, sha256, source}], sorted by key."""

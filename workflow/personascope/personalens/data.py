@@ -15,12 +15,13 @@ from .scenarios import write_sample
 
 @dataclasses.dataclass(frozen=True)
 class SampleParams:
-    users: Any  # "all", a named sample size or a list of user ids
+    users: Any  # "all", upstream's named sample N, {random: N} or a list of user ids
     kinds: list[str]
     task_ids: list[str] | None
     domains: list[str] | None
     tasks_per_user: int | None
     seed: int
+    samples: str | None  # upstream's named samples (samples.json), for `users: N`
 
 
 @step(NoParams)

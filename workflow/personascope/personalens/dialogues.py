@@ -1,4 +1,9 @@
-"""PersonaLens dialogues: user agent and assistant, round-synchronous, one shard per job."""
+"""PersonaLens dialogues: user agent and assistant, round-synchronous, one shard per job.
+
+The requests are upstream's (`templates.py`, texts from the protocol pack); the loop is
+upstream's: the opening query, then up to `turn_caps[kind]` exchanges (assistant, user), a
+TERMINATE turn answered once more, a capped last user turn left unanswered.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,19 @@ import pyarrow as pa
 from ..dialogue import Dialogue, ModelSide
 from ..dialogue import simulate as simulate_dialogues
 from ..engines import Sampling
+from ..errors import ConfigError
 from ..io import read_parquet, write_parquet
 from ..models import EngineSet, ModelJobParams
+from ..protocol import load_pack
 from ..steps import step
-from .prompts import TERMINATE, AssistantSetting, assistant_messages, user_agent_messages
 from .scenarios import load_contexts, shard_of
+from .templates import (
+    TERMINATE,
+    AssistantSetting,
+    assistant_messages,
+    has_prompts,
+    user_agent_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +72,36 @@ class DialogueParams(ModelJobParams):
     setting: str
     shard: int
     n_shards: int
-    max_user_turns: dict[str, int]
+    turn_caps: dict[str, int]
     history_format: str
-    sampling: dict[str, dict[str, Any]]
+    sampling: dict[str, Any]
+    protocol: dict[str, Any]
+
+
+def prompt_family(models: dict[str, Any], name: str) -> str:
+    family = models.get(name, {}).get("prompt_family")
+    if family is None:
+        raise ConfigError(
+            f"model {name} is an assistant but names no prompt_family (claude, llama or mistral: "
+            f"which of upstream's assistant prompts it gets)",
+            where=f"models.{name}.prompt_family",
+        )
+    return family
+
+
+def role_sampling(
+    generation: dict[str, Any] | None,
+    sampling: dict[str, Any],
+    role: str,
+    family: str | None = None,
+) -> Sampling:
+    """The study's sampling of a role over the registry's defaults; the assistant's top_p may
+    depend on its prompt family (upstream: Llama 0.9, Mistral 1.0, Claude not sent)."""
+    values = dict(sampling.get(role) or {})
+    by_family = sampling.get("assistant_top_p") or {}
+    if role == "assistant" and family in by_family:
+        values["top_p"] = by_family[family]
+    return Sampling.from_config(generation, **values)
 
 
 @step(DialogueParams)
@@ -75,13 +115,26 @@ def simulate(inputs: dict[str, Path], outputs: dict[str, Path], params: Dialogue
         read_parquet(inputs["affinities"]),
         read_parquet(inputs["interactions"]),
     )
-    caps = params.max_user_turns
-    flat = params.history_format == "flattened"
+    caps = params.turn_caps
+    history_format = params.history_format
+    pack = load_pack("personalens", params.protocol)
+    family = prompt_family(params.models, params.assistant)
+    if not has_prompts(pack, family, setting.name):
+        raise ConfigError(
+            f"assistant {params.assistant} (prompt family {family}): upstream has no "
+            f"{setting.name} prompts for this family",
+            where="personalens.settings",
+        )
     with EngineSet.of(params, outputs["usage"]) as engines:
         assistant = engines.open(params.assistant)
         user_model = engines.open(params.user_agent)
         dialogues = [
-            Dialogue(dialogue_id(params.assistant, setting.name, sid), ctx, caps[ctx["kind"]])
+            Dialogue(
+                dialogue_id(params.assistant, setting.name, sid),
+                ctx,
+                max_user_turns=caps[ctx["kind"]] + 1,  # the opening query + the exchanges
+                reply_after_cap=False,
+            )
             for sid, ctx in contexts.items()
         ]
         log.info(
@@ -95,13 +148,13 @@ def simulate(inputs: dict[str, Path], outputs: dict[str, Path], params: Dialogue
             dialogues,
             user=ModelSide(
                 user_model,
-                lambda d: user_agent_messages(d, flat=flat),
-                Sampling.from_config(user_model.spec.generation, **params.sampling["user"]),
+                lambda d: user_agent_messages(pack, d, history_format),
+                role_sampling(user_model.spec.generation, params.sampling, "user"),
             ),
             assistant=ModelSide(
                 assistant,
-                lambda d: assistant_messages(d, setting, flat=flat),
-                Sampling.from_config(assistant.spec.generation, **params.sampling["assistant"]),
+                lambda d: assistant_messages(pack, family, setting, d, history_format),
+                role_sampling(assistant.spec.generation, params.sampling, "assistant", family),
             ),
             is_terminal=lambda text: TERMINATE in text,
         )

@@ -23,11 +23,42 @@ from ..io import read_parquet, write_parquet
 from ..judging import STATUS_FAILED, JudgeTask, ParseError, Parser, judge
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
-from .prompts import format_affinities, format_demographics
 from .release import DEMOGRAPHICS, SITUATION_FIELDS
 from .scenarios import select_users
 
 log = logging.getLogger(__name__)
+
+
+# The regeneration prompts are this project's own (an extension, not the paper's protocol), so
+# their field layout is ours too.
+DEMOGRAPHIC_LABELS = {
+    "age": "Age",
+    "gender": "Gender",
+    "employment_status": "Employment status",
+    "education": "Education",
+    "marital_status": "Marital status",
+    "english_proficiency": "English proficiency",
+    "ethnicity": "Ethnicity",
+    "religion": "Religion",
+    "birth_country": "Country of birth",
+    "reside_country": "Country of residence",
+}
+
+
+def format_demographics(demo: dict[str, Any]) -> str:
+    return "\n".join(
+        f"- {label}: {demo[k]}" for k, label in DEMOGRAPHIC_LABELS.items() if k in demo
+    )
+
+
+def format_affinities(affinities: dict[str, dict[str, Any]]) -> str:
+    lines = []
+    for domain, prefs in affinities.items():
+        lines.append(f"{domain}:")
+        for pref, value in prefs.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"- {pref}: {shown}")
+    return "\n".join(lines)
 
 PARTS = ("preferences", "interactions", "tasks", "situations")
 SYSTEM = (

@@ -22,7 +22,7 @@ from ..stats import mean_ci
 from . import lexical
 from .datastats import latex_frame
 from .judge import TURN_LEVEL
-from .prompts import AssistantSetting, visible_text
+from .templates import AssistantSetting, visible_text
 
 KEYS = ["assistant_model", "setting", "kind"]
 ABLATION_SETTINGS = ["vanilla", "base", "base+d", "base+i", "base+s", "base+all"]

@@ -2,49 +2,90 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..errors import ConfigError, InputDataError
 from ..io import read_parquet, write_parquet
+from ..protocol import REPO_ROOT
 from .release import DEMOGRAPHICS, user_number
 
-# Named user samples: a fixed, seeded choice over the 1,500 release users (user0..user1499),
-# documented so that "the 50-user sample" means the same users everywhere.
-NAMED_SAMPLE_SEED = 20250601
-NAMED_SAMPLE_SIZES = (30, 50, 100)
+# `users: <N>` is upstream's named sample N (`sample_<N>_idxs` of src/evaluate_dialogue.py, as
+# data in the shared samples.json); `users: {random: N}` is a seeded draw of N users instead.
+RANDOM_SAMPLE_SEED = 20250601
 
 
-def named_sample(user_ids: list[str], size: int, seed: int = NAMED_SAMPLE_SEED) -> list[str]:
+def load_named_samples(path: str | Path | None) -> dict[int, list[str]]:
+    """{size: [user ids]} from upstream's sample lists (user numbers -> `user<N>`)."""
+    if path is None:
+        raise ConfigError(
+            "a named user sample needs personalens.protocol.samples (upstream's sample lists)",
+            where="personalens.users",
+        )
+    source = Path(path) if Path(path).is_absolute() else REPO_ROOT / path
+    try:
+        raw = json.loads(source.read_text(encoding="utf-8"))["samples"]
+        return {int(size): [f"user{int(n)}" for n in ids] for size, ids in raw.items()}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputDataError(
+            f"not upstream's sample lists ({exc})",
+            where=source,
+            hint='expected {"samples": {"50": [7, 53, ...], ...}}',
+        ) from exc
+
+
+def random_sample(user_ids: list[str], size: int, seed: int = RANDOM_SAMPLE_SEED) -> list[str]:
     ordered = sorted(user_ids, key=user_number)
     if size > len(ordered):
-        raise ValueError(
-            f"user sample of {size} requested but the release has {len(ordered)} users"
+        raise ConfigError(
+            f"user sample of {size} requested but the release has {len(ordered)} users",
+            where="personalens.users",
         )
     return sorted(random.Random(seed).sample(ordered, size), key=user_number)
 
 
-def select_users(user_ids: list[str], spec: Any) -> list[str]:
-    """`all`, a named size (30/50/100 or any int), or an explicit list of ids."""
+def select_users(user_ids: list[str], spec: Any, samples: str | Path | None = None) -> list[str]:
+    """`all`, upstream's named sample N, `{random: N}`, or an explicit list of ids."""
     if spec == "all":
         return sorted(user_ids, key=user_number)
-    if isinstance(spec, int):
-        return named_sample(user_ids, spec)
-    if isinstance(spec, list):
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        named = load_named_samples(samples)
+        if spec not in named:
+            raise ConfigError(
+                f"no named sample of {spec} users; upstream's are {sorted(named)} "
+                f"(or write {{random: {spec}}} for a seeded draw)",
+                where="personalens.users",
+            )
+        chosen = named[spec]
+        missing = sorted(set(chosen) - set(user_ids), key=user_number)
+        if missing:
+            raise InputDataError(
+                f"named sample {spec} has users not in the release: {missing[:5]}",
+                where="personalens.users",
+            )
+        return sorted(chosen, key=user_number)
+    elif isinstance(spec, dict) and set(spec) == {"random"} and isinstance(spec["random"], int):
+        return random_sample(user_ids, spec["random"])
+    elif isinstance(spec, list):
         unknown = sorted(set(spec) - set(user_ids))
         if unknown:
-            raise ValueError(f"personalens.users: unknown user ids {unknown[:5]}")
+            raise ConfigError(f"unknown user ids {unknown[:5]}", where="personalens.users")
         return sorted(spec, key=user_number)
-    raise ValueError(
-        f"personalens.users: expected 'all', an integer or a list of ids, got {spec!r}"
+    raise ConfigError(
+        f"expected 'all', a named sample size, {{random: N}} or a list of ids, got {spec!r}",
+        where="personalens.users",
     )
 
 
 def select_scenarios(scenarios: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     """The scenarios of the chosen users, filtered by kind / task ids / domains, capped per user."""
-    users = select_users(sorted(scenarios["user_id"].unique()), spec.get("users", 50))
+    users = select_users(
+        sorted(scenarios["user_id"].unique()), spec.get("users", 50), spec.get("samples")
+    )
     chosen = scenarios[scenarios["user_id"].isin(users)]
     chosen = chosen[chosen["kind"].isin(spec.get("kinds", ["SD", "MD"]))]
     if spec.get("task_ids"):
@@ -54,7 +95,7 @@ def select_scenarios(scenarios: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFr
         chosen = chosen[chosen["domains"].map(lambda ds: bool(wanted & set(ds)))]
     per_user = spec.get("tasks_per_user")
     if per_user:
-        seed = int(spec.get("seed", NAMED_SAMPLE_SEED))
+        seed = int(spec.get("seed", RANDOM_SAMPLE_SEED))
         parts = []
         for kind in ("SD", "MD"):
             sub = chosen[chosen["kind"] == kind]
@@ -71,13 +112,13 @@ def select_scenarios(scenarios: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFr
 def write_sample(scenarios: Path, spec: dict[str, Any], out: Path) -> None:
     selected = select_scenarios(read_parquet(scenarios), spec)
     if selected.empty:
-        raise ValueError("personalens: the scenario selection in config is empty")
+        raise ConfigError("the scenario selection is empty", where="personalens")
     write_parquet(selected.reset_index(drop=True), out)
 
 
 def shard_of(frame: pd.DataFrame, shard: int, n_shards: int) -> pd.DataFrame:
     if not 0 <= shard < n_shards:
-        raise ValueError(f"shard {shard} outside 0..{n_shards - 1}")
+        raise ConfigError(f"shard {shard} outside 0..{n_shards - 1}", where="personalens.shards")
     return frame.iloc[shard::n_shards]
 
 

@@ -1,6 +1,9 @@
 # Functions and constants of the personalens rules, kept apart from the rule files
 # (`snakemake --lint`: rule files hold rules only).
 
+from personascope.personalens.templates import has_prompts
+from personascope.protocol import load_pack
+
 PL = config["personalens"]
 
 PL_DATA = config["data"]["personalens"]
@@ -31,6 +34,15 @@ def personalens_manifest():
 SAMPLE_KEYS = ("users", "kinds", "task_ids", "domains", "tasks_per_user", "seed")
 
 
+def sample_spec():
+    return {**{k: PL[k] for k in SAMPLE_KEYS}, "samples": PL["protocol"].get("samples")}
+
+
+def named_samples_input():
+    samples = config["personalens"]["protocol"].get("samples")
+    return {"samples": str(local_input(samples))} if samples else {}
+
+
 # --- PersonaLens, issue #4: optional regeneration + dataset statistics ------------------------
 PL_REGEN = PL["regenerate"]
 
@@ -58,27 +70,61 @@ def personalens_input(table):
 def release_inputs():
     return {t: personalens_input(t) for t in ("profiles", "affinities", "interactions")}
 
+PL_PACK = load_pack("personalens", PL["protocol"])
+
+
+def assistant_setting_pairs():
+    """The (assistant, setting) pairs upstream wrote prompts for (vanilla: Claude family only)."""
+    pairs = []
+    for model in PL["assistants"]:
+        family = config["models"][model].get("prompt_family")
+        if family is None:
+            raise WorkflowError(
+                f"config models.{model}: an assistant of personalens needs prompt_family "
+                f"(claude, llama or mistral)"
+            )
+        pairs += [(model, s) for s in PL["settings"] if has_prompts(PL_PACK, family, s)]
+    return pairs
+
+
+def expand_pairs(pattern, **more):
+    return [
+        pattern.format(model=model, setting=setting, shard=shard, **more)
+        for model, setting in assistant_setting_pairs()
+        for shard in range(PL["shards"])
+    ]
+
+
 def personalens_judgments():
-    return expand(
-        paths.PERSONALENS_JUDGMENTS,
-        judge=PL["judge"],
-        model=PL["assistants"],
-        setting=PL["settings"],
-        shard=range(PL["shards"]),
-    )
+    return expand_pairs(paths.PERSONALENS_JUDGMENTS, judge=PL["judge"])
 
 
 def personalens_dialogue_files():
-    return expand(
-        paths.PERSONALENS_DIALOGUES,
-        model=PL["assistants"],
-        setting=PL["settings"],
-        shard=range(PL["shards"]),
-    )
+    return expand_pairs(paths.PERSONALENS_DIALOGUES)
 
 
 def alternatives(names):
     return "|".join(names)
+
+
+def protocol_sheet_params():
+    judge_mode = "reask"  # judging.judge: strict parse, one re-ask, then a recorded failure
+    return {
+        "protocol": PL["protocol"],
+        "users": PL["users"],
+        "kinds": PL["kinds"],
+        "assistants": PL["assistants"],
+        "settings": PL["settings"],
+        "user_agent": PL["user_agent"],
+        "judge": PL["judge"],
+        "turn_caps": PL["turn_caps"],
+        "history_format": PL["history_format"],
+        "sampling": PL["sampling"],
+        "published_quirks": PL["published_quirks"],
+        "judge_dimensions": PL.get("judge_dimensions"),
+        "judge_mode": judge_mode,
+        "models": registry_subset(*PL["assistants"], PL["user_agent"], PL["judge"]),
+    }
 
 
 def personalens_targets():
@@ -90,6 +136,7 @@ def personalens_targets():
     if PL["human_ratings"]:
         tables.append("agreement")
     return [
+        paths.PERSONALENS_PROTOCOL,
         *[paths.personalens_result_table(n, ext) for n in tables for ext in ("csv", "tex")],
         *[paths.personalens_figure(n, ext) for n in paths.PERSONALENS_FIGURES
           for ext in ("pdf", "png")],

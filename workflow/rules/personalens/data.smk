@@ -59,10 +59,11 @@ rule personalens_regenerate:
 rule personalens_sample:
     input:
         scenarios=personalens_input("scenarios"),
+        **named_samples_input(),
     output:
         sample=paths.PERSONALENS_SAMPLE,
     params:
-        **step_params({k: PL[k] for k in SAMPLE_KEYS}),
+        **step_params(sample_spec()),
     log:
         paths.log("data", "personalens_sample"),
     container:
