@@ -42,7 +42,7 @@ def test_scores_parse_strictly_by_default(pack, dim):
     for bad in (
         f"{f.label}: {f.high + 1}",  # out of range
         f"{f.label}: {f.low - 1}",
-        f"{f.label}: {f.low}\nlater {f.label}: {f.high}",  # conflicting answers
+        f"{f.label}: {f.low}\n{f.label}: {f.high}",  # conflicting answers
         "Score: 3",  # another label
         "",
     ):

@@ -108,7 +108,6 @@ def alternatives(names):
 
 
 def protocol_sheet_params():
-    judge_mode = "reask"  # judging.judge: strict parse, one re-ask, then a recorded failure
     return {
         "protocol": PL["protocol"],
         "users": PL["users"],
@@ -122,7 +121,7 @@ def protocol_sheet_params():
         "sampling": PL["sampling"],
         "published_quirks": PL["published_quirks"],
         "judge_dimensions": PL.get("judge_dimensions"),
-        "judge_mode": judge_mode,
+        "judge_mode": PL["judge_mode"],
         "models": registry_subset(*PL["assistants"], PL["user_agent"], PL["judge"]),
     }
 
