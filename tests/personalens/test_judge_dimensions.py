@@ -97,7 +97,9 @@ def test_turn_level_rows_one_per_turn_and_failures_stay_unscored():
 
     class Judged:
         dimension, raw_text, reask_text, status, error = J.TURN_LEVEL, "t", None, "ok", None
-        value = [2.0, 3.0]
+        value: list[float] | None = None
+
+    Judged.value = [2.0, 3.0]
 
     rows = J.judgment_rows(Row, "judge", Judged, 2)
     assert [(r["turn"], r["value"]) for r in rows] == [(1, 2.0), (2, 3.0)]

@@ -7,6 +7,7 @@ import itertools
 import pytest
 from personascope.personalens.templates import AssistantSetting
 
+
 def all_combinations() -> list[tuple[str, set[str]]]:
     out = []
     for r in range(4):

@@ -157,9 +157,6 @@ def test_pack_keys_named_here_exist_in_the_shared_pack(shared_data):
     named = {T.judge_key(d) for d in T.JUDGE_TEMPLATES}
     named |= {k for kind in ("SD", "MD") for k in T.user_agent_keys(kind).values()}
     named |= {
-        k
-        for f in T.PROMPT_FAMILIES
-        for s in T.SETTING_SUFFIX
-        for k in T.assistant_keys(f, s)
+        k for f in T.PROMPT_FAMILIES for s in T.SETTING_SUFFIX for k in T.assistant_keys(f, s)
     }
     assert named <= set(literals)

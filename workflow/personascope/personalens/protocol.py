@@ -60,16 +60,22 @@ class SheetParams:
 
 
 def role_sampling(params: SheetParams, role: str, model: str, family: str | None = None) -> dict:
+    """The sampling a role's requests carry, and which fields its engine sends."""
     from .dialogues import role_sampling as resolve
 
     entry = params.models[model]
     sampling: Sampling = resolve(entry.get("generation"), params.sampling, role, family)
-    sent = {"temperature": sampling.temperature, "max_tokens": sampling.max_tokens}
+    sent = ["temperature", "max_tokens"]
     if entry["engine"] != "anthropic" or (
         sampling.top_p < 1.0 and not entry.get("options", {}).get("temperature_only")
     ):
-        sent["top_p"] = sampling.top_p
-    return sent
+        sent.append("top_p")
+    return {
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_tokens,
+        "sent": sent,
+    }
 
 
 def model_identity(name: str, entry: dict[str, Any], roles: list[str]) -> dict[str, Any]:
@@ -209,12 +215,18 @@ def sheet(inputs: dict[str, Path], outputs: dict[str, Path], params: SheetParams
         "sampling": {
             "user": role_sampling(params, "user", params.user_agent),
             "assistant": {
-                model: role_sampling(
-                    params, "assistant", model, params.models[model].get("prompt_family")
-                )
-                for model in params.assistants
+                key: value
+                for key, value in (params.sampling.get("assistant") or {}).items()
+                if key in ("temperature", "top_p", "max_tokens")
             },
             "judge": role_sampling(params, "judge", params.judge),
+        },
+        # the assistant's top_p depends on its prompt family (upstream: Llama 0.9, Mistral 1.0)
+        "assistant_sampling": {
+            model: role_sampling(
+                params, "assistant", model, params.models[model].get("prompt_family")
+            )
+            for model in params.assistants
         },
         "turn_caps": dict(params.turn_caps),
         "history_format": params.history_format,
@@ -224,9 +236,7 @@ def sheet(inputs: dict[str, Path], outputs: dict[str, Path], params: SheetParams
         "runs": [{"assistant": m, "setting": s} for m, s in pairs],
         "not_run": skipped,
         "dialogues_total": {k: v * len(pairs) for k, v in counts.items()},
-        "models": {
-            name: model_identity(name, params.models[name], r) for name, r in roles.items()
-        },
+        "models": {name: model_identity(name, params.models[name], r) for name, r in roles.items()},
         "judge_dimensions": dims,
         "turn_level": f"{TURN_LEVEL}: upstream's chain-of-turn template, one call per dialogue",
         "judge_mode": params.judge_mode,

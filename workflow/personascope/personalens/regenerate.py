@@ -60,6 +60,7 @@ def format_affinities(affinities: dict[str, dict[str, Any]]) -> str:
             lines.append(f"- {pref}: {shown}")
     return "\n".join(lines)
 
+
 PARTS = ("preferences", "interactions", "tasks", "situations")
 SYSTEM = (
     "You write realistic user data for testing personal assistants. Follow the output format "

@@ -168,7 +168,8 @@ def affinity_text(ctx: dict[str, Any]) -> str:
     if ctx["kind"] != "MD":
         return preference_lines(affinities.get(ctx["domains"][0], {}))
     return "".join(
-        f"\n{domain}:\n{preference_lines(affinities.get(domain, {}))}\n" for domain in ctx["domains"]
+        f"\n{domain}:\n{preference_lines(affinities.get(domain, {}))}\n"
+        for domain in ctx["domains"]
     )
 
 
@@ -211,7 +212,9 @@ def fill(template: str, key: str, **fields: str) -> str:
     try:
         return template.format(**fields)
     except (KeyError, IndexError, ValueError) as exc:
-        raise ProtocolError(f"template {key!r} has a field this code does not fill: {exc}") from None
+        raise ProtocolError(
+            f"template {key!r} has a field this code does not fill: {exc}"
+        ) from None
 
 
 def chat(dialogue: Dialogue, as_speaker: str) -> list[dict[str, str]]:
@@ -237,13 +240,10 @@ def user_agent_messages(
         "situation_context": situation_text(ctx),
     }
     system = {"role": "system", "content": pack.text(keys["system_prompt"])}
-    initial = fill(
-        pack.text(keys["task_prompt_initial_query"]), keys["task_prompt_initial_query"], **fields
-    )
-    if history_format == "messages":
-        return [system, {"role": "user", "content": initial}, *chat(dialogue, as_speaker=USER)]
-    if not dialogue.turns:
-        return [system, {"role": "user", "content": initial}]
+    if history_format == "messages" or not dialogue.turns:
+        key = keys["task_prompt_initial_query"]
+        opening = {"role": "user", "content": fill(pack.text(key), key, **fields)}
+        return [system, opening, *chat(dialogue, as_speaker=USER)]
     body = fill(
         pack.text(keys["task_prompt"]),
         keys["task_prompt"],
