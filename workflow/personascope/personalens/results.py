@@ -1,9 +1,10 @@
 """PersonaLens result tables (CSV + LaTeX) from judgments and dialogues.
 
-Means carry seeded percentile-bootstrap 95% CIs (personascope.stats). TCR is the percentage of
-dialogues judged complete (0-100); P the mean personalization score (1-4); N and C the mean
-naturalness / coherence (1-5). Parse failures are excluded from every mean and counted in their
-own `*_fail` columns; a cell with nothing parsed is NaN in the CSV and "--" in LaTeX.
+Means carry seeded percentile-bootstrap 95% CIs (personascope.stats) that resample users, not
+dialogues: the dialogues of one user share a persona, so they are not independent. TCR is the
+percentage of dialogues judged complete (0-100); P the mean personalization score (1-4); N and C
+the mean naturalness / coherence (1-5). Parse failures are excluded from every mean and counted in
+their own `*_fail` columns; a cell with nothing parsed is NaN in the CSV and "--" in LaTeX.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from ..io import read_parquet, write_csv, write_latex
 from ..judging import STATUS_FAILED, STATUS_OK, STATUS_OK_AFTER_REASK, STATUS_OK_CONSTRAINED
-from ..stats import mean_ci
+from ..stats import cluster_mean_ci, mean_ci
 from . import lexical
 from .datastats import latex_frame
 from .judge import TURN_LEVEL
@@ -46,13 +47,20 @@ def whole_dialogue(judgments: pd.DataFrame) -> pd.DataFrame:
     return judgments[judgments["dimension"] != TURN_LEVEL]
 
 
+def users_of(judgments: pd.DataFrame) -> np.ndarray:
+    """The user of each judgment (dialogue ids end in `<user>/<task>`): the bootstrap's clusters."""
+    scenario = judgments["dialogue_id"].astype(str).str.rsplit("|", n=1).str[-1]
+    return scenario.str.split("/").str[0].to_numpy()
+
+
 def metric_cells(group: pd.DataFrame, metrics: list[tuple[str, str, float]]) -> dict[str, Any]:
     """mean, CI, n and parse-failure count of each metric over one group of judgments."""
     row: dict[str, Any] = {}
     for dim, col, scale in metrics:
         sub = group[group["dimension"] == dim]
-        ok = sub.loc[sub["status"] != STATUS_FAILED, "value"].to_numpy(dtype=float) * scale
-        mean, low, high, n = mean_ci(ok)
+        parsed = sub[sub["status"] != STATUS_FAILED]
+        ok = parsed["value"].to_numpy(dtype=float) * scale
+        mean, low, high, n = cluster_mean_ci(ok, users_of(parsed))
         row.update(
             {
                 col: mean,
@@ -263,6 +271,13 @@ CAPTIONS = {
     "dialogue_stats": "PersonaLens dialogue statistics (tokens: words and punctuation).",
     "lexical_diversity": "PersonaLens lexical diversity of generated turns.",
     "agreement": "PersonaLens judge-human (Cohen) and inter-annotator (Fleiss) kappa.",
+}
+CLUSTER_NOTE = " 95% CIs (CSV) from a bootstrap over users, not dialogues."
+CAPTIONS = {
+    name: caption + CLUSTER_NOTE
+    if name in ("main_results", "ablation", "user_agent", "domain_results", "turn_level")
+    else caption
+    for name, caption in CAPTIONS.items()
 }
 # columns shown in the LaTeX version (the CSV keeps every column, CIs included)
 SHOWN: dict[str, list[str]] = {
