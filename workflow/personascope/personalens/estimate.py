@@ -2,10 +2,12 @@
 model, read from the normalized release when a run has built it (exact dialogue counts and the
 real system prompts of the sampled users), else from the paper's own dialogue statistics.
 
-Stages: `dialogues` (the assistant's and the user agent's turns, per assistant x setting) and
-`judge` (every judge dimension of every dialogue, turn-level personalization once per assistant
-turn). Turns per dialogue and tokens per turn are priors: the paper's Table 13 (dialogues with
-Claude 3 Sonnet as the assistant), capped by max_user_turns and each side's max_tokens.
+Stages: `dialogues` (the assistant's and the user agent's turns, per assistant x setting with
+upstream prompts for the assistant's family) and `judge` (every judge dimension of every
+dialogue; turn-level personalization is one chain-of-turn call per dialogue). Turns per dialogue
+and tokens per turn are priors: the paper's Table 13 (dialogues with Claude 3 Sonnet as the
+assistant), capped by turn_caps (+1, the opening query) and each side's max_tokens. The prompts
+measured are the protocol pack's, rendered as the run renders them.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from statistics import mean
 from typing import Any
 
 from .. import paths
+from ..dialogue import Dialogue
 from ..plan.core import EstimateContext, Tally, message_tokens
+from ..protocol import Pack, load_pack
 from .judge import DEFAULT_DIMENSIONS, TURN_LEVEL
-from .prompts import AssistantSetting, assistant_system, user_agent_system
+from .templates import (
+    AssistantSetting,
+    assistant_messages,
+    has_prompts,
+    judge_messages,
+    user_agent_messages,
+)
 
 STUDY = "personalens"
 # Table 13 of the paper: the 50-user sample's dialogues (assistant Claude 3 Sonnet).
@@ -40,7 +50,9 @@ def release_contexts(config: dict[str, Any], results: Path) -> dict[str, dict[st
     }
     if not all(f.is_file() for f in files.values()):
         return None
-    scenarios = select_scenarios(read_parquet(files["scenarios"]), config["personalens"])
+    pl = config["personalens"]
+    spec = {**pl, "samples": pl["protocol"].get("samples")}
+    scenarios = select_scenarios(read_parquet(files["scenarios"]), spec)
     return load_contexts(
         scenarios,
         read_parquet(files["profiles"]),
@@ -76,7 +88,9 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
             "results/personalens/data/scenarios.parquet`, for the sampled users' own)"
         )
     user_model, judge = pl["user_agent"], pl["judge"]
-    caps = pl["max_user_turns"]
+    pack = load_pack(STUDY, pl["protocol"])
+    # user turns: the opening query plus up to turn_caps exchanges
+    caps = {kind: cap + 1 for kind, cap in pl["turn_caps"].items()}
     chosen = list(pl.get("judge_dimensions") or DEFAULT_DIMENSIONS)
     turn_level = TURN_LEVEL in chosen
     whole_dims = len(chosen) - turn_level
@@ -95,7 +109,10 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
     judge_reply = min(judge_reply, max_tokens(config, ctx, "judge", judge))
     out: list[Tally] = []
     for assistant in pl["assistants"]:
+        family = ctx.registry[assistant].get("prompt_family") or "claude"
         for setting_name in pl["settings"]:
+            if not has_prompts(pack, family, setting_name):
+                continue  # upstream wrote no such prompt (vanilla: Claude family only)
             setting = AssistantSetting.parse(setting_name)
             where = {"model": assistant, "setting": setting.name, "shard": "*"}
             usage = paths.PERSONALENS_DIALOGUE_USAGE.format(**where)
@@ -125,7 +142,7 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
                     for s, m in (("user", user_model), ("assistant", assistant))
                 }
                 for dialogues, u_sys, a_sys, judge_ctx in system_sizes(
-                    per_kind[kind], setting, ctx, user_model, assistant, judge
+                    per_kind[kind], setting, ctx, (user_model, assistant, judge), pack, family
                 ):
                     add_dialogue(sides, budget, turns, u_sys, a_sys, dialogues)
                     transcript = turns * (budget["user"] + budget["assistant"] + 6)
@@ -134,18 +151,8 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
                         whole, whole, judge_reply, count=dialogues * whole_dims * (1 + reask)
                     )
                     if turn_level:
-                        # one per assistant turn (up to turn_level_max_turns); the last prefix
-                        # is the whole dialogue, answered by the call cache when the
-                        # dialogue-level personalization is judged too
-                        shown = min(turns, pl.get("turn_level_max_turns") or turns)
-                        repeats = 1 if shown == turns and "personalization" in chosen else 0
-                        average = judge_ctx + transcript * (shown + 1) / (2 * turns)
-                        judged.add(
-                            average,
-                            average,
-                            judge_reply,
-                            count=dialogues * (shown - repeats) * (1 + reask),
-                        )
+                        # upstream's chain-of-turn template: one call scoring every turn
+                        judged.add(whole, whole, judge_reply * turns, count=dialogues * (1 + reask))
             out += [side_a, side_u, judged]
     return out
 
@@ -180,36 +187,40 @@ def system_sizes(
     dialogues: list[dict[str, Any]] | float,
     setting: AssistantSetting,
     ctx: EstimateContext,
-    user_model: str,
-    assistant: str,
-    judge: str,
+    models: tuple[str, str, str],
+    pack: Pack,
+    family: str,
 ) -> list[tuple[float, float, float, float]]:
-    """(dialogues, user-agent system, assistant system, judge prompt without the transcript)."""
+    """(dialogues, user-agent prompt, assistant prompt, judge prompt without the transcript),
+    each the run's own request rendered with an empty history."""
     if isinstance(dialogues, float):
         user = ctx.prior(
             STUDY, "user_agent_system_tokens", 700, "our assumption (release not built)"
         )
         base = ctx.prior(
-            STUDY, "assistant_system_tokens", 400, "our assumption (release not built)"
+            STUDY, "assistant_system_tokens", 700, "our assumption (release not built)"
         )
         judge_prompt = ctx.prior(
-            STUDY, "judge_prompt_tokens", 900, "our assumption (release not built)"
+            STUDY, "judge_prompt_tokens", 1500, "our assumption (release not built)"
         )
-        return [(dialogues, user, base if setting.personalize else 10, judge_prompt)]
+        return [(dialogues, user, base, judge_prompt)]
     from .judge import DIMENSIONS
 
-    count_u, count_a, count_j = (ctx.counter_for(m) for m in (user_model, assistant, judge))
+    count_u, count_a, count_j = (ctx.counter_for(m) for m in models)
+
+    def tokens(count: Any, messages: list[dict[str, str]]) -> float:
+        return float(sum(message_tokens(count, m["content"]) for m in messages))
+
     out = []
     for c in dialogues:
-        judge_prompt = mean(
-            message_tokens(count_j, build(c, "")) for build, _ in DIMENSIONS.values()
-        )
+        empty = Dialogue(c["scenario_id"], c, max_user_turns=0)
+        judge_prompt = mean(tokens(count_j, judge_messages(pack, d, empty)) for d in DIMENSIONS)
         out.append(
             (
                 1.0,
-                float(message_tokens(count_u, user_agent_system(c))),
-                float(message_tokens(count_a, assistant_system(setting, c))),
-                judge_prompt + 30,
+                tokens(count_u, user_agent_messages(pack, empty, "flattened")),
+                tokens(count_a, assistant_messages(pack, family, setting, empty, "flattened")),
+                judge_prompt,
             )
         )
     return out
