@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -9,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigError, InputDataError
+from ..errors import ConfigError, InputDataError, ProtocolError
 from ..io import read_parquet, write_parquet
-from ..protocol import REPO_ROOT
+from ..protocol import CHECKSUMS, REPO_ROOT, read_checksums
 from .release import DEMOGRAPHICS, user_number
 
 # `users: <N>` is upstream's named sample N (`sample_<N>_idxs` of src/evaluate_dialogue.py, as
@@ -27,6 +28,15 @@ def load_named_samples(path: str | Path | None) -> dict[int, list[str]]:
             where="personalens.users",
         )
     source = Path(path) if Path(path).is_absolute() else REPO_ROOT / path
+    committed = read_checksums(REPO_ROOT / CHECKSUMS.format(study="personalens"))
+    if source.is_file():
+        actual = hashlib.sha256(source.read_bytes()).hexdigest()
+        if actual != committed.get("samples.json"):
+            raise ProtocolError(
+                f"upstream's sample lists have sha256 {actual}, committed "
+                f"{committed.get('samples.json')} (key samples.json)",
+                where=source,
+            )
     try:
         raw = json.loads(source.read_text(encoding="utf-8"))["samples"]
         return {int(size): [f"user{int(n)}" for n in ids] for size, ids in raw.items()}
