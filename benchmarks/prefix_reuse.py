@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from personascope.engines import ChatRequest, Sampling, open_engine
 from personascope.persistence import data as pinned
+from personascope.persistence.estimate import protocol_texts
 from personascope.persistence.prompts import fill, system_prompt
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,10 +33,11 @@ def inputs(
     pp = pp if pp.is_absolute() else REPO / pp
     ic = Path(sources["incharacter"]["local"])
     ic = ic if ic.is_absolute() else REPO / ic
+    texts = protocol_texts(config["persistence"], REPO)
     roles = pinned.load_roles(pp / "roles.json", ROLES[:n_dialogues])
     lines = pinned.load_interview(pp / "interview.json")[:rounds]
     starts = [
-        [{"role": "system", "content": system_prompt(role, description)}]
+        [{"role": "system", "content": system_prompt(texts, role, description)}]
         for role, description in roles.items()
     ]
     scripts = [[fill(line, role) for line in lines] for role in roles]
