@@ -13,23 +13,26 @@ import json
 from pathlib import Path
 
 from personascope.errors import ParseError
-from personascope.persistence import rubrics
-from personascope.personalens.judge import COMPLETED, SCORE_1_4
 from personascope.verdicts import (
     SectionedVerdicts,
     boolean_verdict,
+    choice_verdict,
     closing_phrase,
     integer_verdict,
 )
 
 CASES = json.loads((Path(__file__).parent / "judge_texts.json").read_text("utf-8"))["cases"]
 PHRASE = closing_phrase("Therefore, the final score is", 1, 5)
+# The shapes the studies' judge prompts ask for, declared with the verdict-format API (the
+# careful reader). A study that reads free answers some other way (upstream's quirks) is not
+# covered by these figures.
+RESULT = "**Result:**"
 FORMATS = {
-    "score_1_4": SCORE_1_4,
-    "result_1_5": rubrics.LIKERT,
-    "completed": COMPLETED,
-    "refusal": rubrics.REFUSAL,
-    "pairwise": rubrics.PAIRWISE,
+    "score_1_4": integer_verdict("Score:", 1, 4),
+    "result_1_5": integer_verdict(RESULT, 1, 5, reasoning_label="**Reasoning:**"),
+    "completed": boolean_verdict("Completed:"),
+    "refusal": boolean_verdict(RESULT, ("Yes", "No"), reasoning_label="**Reasoning:**"),
+    "pairwise": choice_verdict(RESULT, ("A", "B"), reasoning_label="**Reasoning:**"),
     "naturalness_first": integer_verdict("Naturalness Score:", 1, 5, position="first"),
     "verdict_first": boolean_verdict("VERDICT:", position="first", label_in_prompt=True),
     "phrase": PHRASE,
