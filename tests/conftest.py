@@ -136,3 +136,11 @@ def tiny_personalens_config() -> dict[str, Any]:
             "turn_caps": {"SD": 1, "MD": 1},
         },
     }
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault suite's counts (tests/faults/tally.py), when it ran."""
+    tally = sys.modules.get("tally")
+    if tally is not None and tally.COUNTS:
+        for line in tally.summary():
+            terminalreporter.write_line(line)

@@ -11,13 +11,22 @@ from conftest import PERSONALENS_ARCHIVE, run_snakemake, write_config
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"personalens": {"shards": 0}}, ["['personalens']['shards']", "minimum of 1"]),
-        ({"personalens": {"settings": ["base+x"]}}, ["['personalens']['settings']", "base+x"]),
-        ({"personalens": {"kinds": ["XD"]}}, ["['personalens']['kinds']", "'XD' is not one of"]),
-        ({"personalen": {"users": 3}}, ["'personalen' was unexpected"]),
+        ({"personalens": {"shards": 0}}, ["config personalens.shards:", "minimum of 1"]),
+        (
+            {"personalens": {"settings": ["base+x"]}},
+            ["config personalens.settings[0]:", "'base+x' is not one of"],
+        ),
+        (
+            {"personalens": {"kinds": ["XD"]}},
+            ["config personalens.kinds[0]:", "'XD' is not one of"],
+        ),
+        (
+            {"personalen": {"users": 3}},
+            ["unknown key(s) 'personalen'; allowed: cache_dir, containers"],
+        ),
         (
             {"models": {"m": {"engine": "gpu", "model": "x", "family": "f", "size_class": 1}}},
-            ["'gpu' is not one of", "engine"],
+            ["model registry", "config models.m.engine: 'gpu' is not one of"],
         ),
         (
             {"personalens": {"assistants": ["gpt-9"]}},
@@ -40,4 +49,6 @@ def test_bad_config_fails_before_any_job(tmp_path: Path, overrides: dict, expect
     assert proc.returncode != 0
     for fragment in expected:
         assert fragment in output, output[-3000:]
+    # One line per violation, never the schema itself (hundreds of lines).
+    assert "$schema" not in output and "additionalProperties" not in output, output[-3000:]
     assert not (tmp_path / "results").exists()

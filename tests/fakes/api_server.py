@@ -8,7 +8,10 @@ and answers faults on a schedule keyed by the ordinal of the model call (1, 2, .
 formats): "429", "529" (Anthropic overloaded), "500", "timeout" (stalls past the client's
 timeout), "malformed" (a 200 with a body that is not JSON), "incomplete" (a 200 with JSON that
 lacks the response fields) and "leak" (a 500 whose body echoes the client's API key, as a
-careless proxy might). Every request is logged, so tests can count what the server really did.
+careless proxy might). `batch_faults` gives the Message Batches endpoints ("create",
+"retrieve", "results") a fault of their own: "leak" (500) or "leak401" (401), both echoing the
+key; with `leaky_401`, a wrong key's 401 echoes it too. Every request is logged, so tests can
+count what the server really did.
 Replies are a deterministic function of the messages, so tests can check which answer went where.
 By default the server ignores any output constraint a request carries (as a server that drops a
 field it does not know would); `answer(body)` overrides the reply: a string is the text, a dict
@@ -51,6 +54,8 @@ class FakeAPIServer:
         batch_polls_to_end: int = 2,
         batch_item_faults: dict[int, str] | None = None,
         answer: Any = None,
+        batch_faults: dict[str, str] | None = None,
+        leaky_401: bool = False,
     ) -> None:
         self.answer = answer
         self.schedule = dict(schedule or {})
@@ -60,6 +65,9 @@ class FakeAPIServer:
         self.stall_s = stall_s
         self.batch_polls_to_end = batch_polls_to_end
         self.batch_item_faults = dict(batch_item_faults or {})
+        self.batch_faults = dict(batch_faults or {})
+        assert set(self.batch_faults.values()) <= {"leak", "leak401"}, self.batch_faults
+        self.leaky_401 = leaky_401
         self.lock = threading.Lock()
         self.ordinal = 0
         self.log: list[dict[str, Any]] = []
@@ -139,8 +147,21 @@ class FakeAPIServer:
             def _authorized(self) -> bool:
                 if server.api_key is None or self._key() == server.api_key:
                     return True
-                self._send(401, {"error": {"type": "authentication_error", "message": "bad key"}})
+                message = f"invalid x-api-key {self._key()}" if server.leaky_401 else "bad key"
+                self._send(401, {"error": {"type": "authentication_error", "message": message}})
                 return False
+
+            def _batch_fault(self, endpoint: str) -> bool:
+                fault = server.batch_faults.get(endpoint)
+                if fault is None:
+                    return False
+                with server.lock:
+                    server.log.append({"n": 0, "path": self.path, "key": "", "outcome": fault})
+                status = 401 if fault == "leak401" else 500
+                kind = "authentication_error" if fault == "leak401" else "api_error"
+                message = f"batch {endpoint} refused for key {self._key()}"
+                self._send(status, _error(kind, message, True))
+                return True
 
             def _body(self) -> dict[str, Any]:
                 length = int(self.headers.get("Content-Length", 0))
@@ -234,6 +255,8 @@ class FakeAPIServer:
                 self._send(200, _message(body, server.answer))
 
             def _batch_create(self, body: dict[str, Any]) -> None:
+                if self._batch_fault("create"):
+                    return
                 batch_id = f"msgbatch_{len(server.batches) + 1:04d}"
                 with server.lock:
                     server.log.append(
@@ -247,6 +270,8 @@ class FakeAPIServer:
                 self._send(200, _batch_object(server, batch_id))
 
             def _batch_retrieve(self, batch_id: str) -> None:
+                if self._batch_fault("retrieve"):
+                    return
                 if batch_id not in server.batches:
                     self._send(404, _error("not_found_error", f"no batch {batch_id}", True))
                     return
@@ -255,6 +280,8 @@ class FakeAPIServer:
                 self._send(200, _batch_object(server, batch_id, self.headers.get("Host")))
 
             def _batch_results(self, batch_id: str) -> None:
+                if self._batch_fault("results"):
+                    return
                 batch = server.batches[batch_id]
                 lines = []
                 for position, item in enumerate(batch["requests"], start=1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -26,6 +27,14 @@ def write_rolebench(root: Path) -> dict:
         for q in range(3)
     ]
     (gen / "test.jsonl").write_text("".join(json.dumps(x) + "\n" for x in rows))
+    # Its checksum manifest: RoleBench files, like every pinned input, are read only verified.
+    files = sorted(p for p in root.rglob("*.jsonl"))
+    (root / "sha256").write_text(
+        "".join(
+            f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(root).as_posix()}\n"
+            for p in files
+        )
+    )
     return {
         "role_specific": {r: spec / f"role-specific-{r}.jsonl" for r in ("Gaston", "HAL 9000")},
         "general": gen / "test.jsonl",

@@ -70,7 +70,7 @@ def slice_config(rolebench: Path) -> dict:
             },
             "sources": {
                 **{k: {"local": str(SHARED_DATA / v)} for k, v in local.items()},
-                "rolebench": {"local": str(rolebench)},
+                "rolebench": {"local": str(rolebench), "manifest": str(rolebench / "sha256")},
             },
         },
     }

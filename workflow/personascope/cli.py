@@ -10,9 +10,11 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
+from .engines.keys import redact
 from .errors import ConfigError, PersonascopeError
 from .steps import build_params, resolve
 
@@ -60,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         func(_named(args.input), _named(args.output), params)
     except PersonascopeError as exc:
         # A user-facing failure: one message, no traceback (a traceback means a bug).
-        print(exc.user_message(), file=sys.stderr)
+        print(redact(exc.user_message()), file=sys.stderr)
         return 2
+    except Exception:
+        # A bug keeps its traceback, but never an API key an SDK error may carry.
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        return 1
     return 0

@@ -1,4 +1,8 @@
-"""Atomic writes of every artifact: a temp file beside the target, then a rename."""
+"""Atomic writes of every artifact: a temp file beside the target, fsynced, then a rename.
+
+The file gets the permissions any other tool would give it (0666 less the process umask), not
+mkstemp's 0600: on a cluster's shared file system the rest of a group must read the results.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +20,62 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def _process_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, before any thread starts.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _process_umask()
+FILE_MODE = 0o666 & ~UMASK
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Make a rename in `path` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; move it into place only if the block succeeds."""
+def atomic_path(target: str | os.PathLike[str], prefix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it into place only if the block succeeds.
+
+    The content is fsynced before the rename, so a crash leaves the old file or the whole new one.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
-    os.close(fd)
+    fd, tmp = tempfile.mkstemp(
+        dir=target.parent, prefix=prefix or f".{target.name}.", suffix=target.suffix
+    )
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
+        fsync_file(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(target.parent)
 
 
 def write_parquet(table: pa.Table | pd.DataFrame, path: str | os.PathLike[str]) -> None:

@@ -10,9 +10,13 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from personascope import paths
+from personascope.config_check import check_config
 
 SCHEMA_DIR = Path(workflow.basedir) / "config" / "schema"
 
+# One line per violation (key, problem, allowed values) before Snakemake's own validate, whose
+# message carries the whole schema; validate then only fills the schema's defaults.
+check_config(config, SCHEMA_DIR)
 validate(config, SCHEMA_DIR / "config.schema.yaml")
 validate(config["models"], SCHEMA_DIR / "models.schema.yaml")
 

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..io import atomic_path
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, request_key
-from .keys import key_from_env
+from .keys import EngineCallError, key_from_env
 from .openai import MalformedResponse, api_limits, structured_form
 from .pool import run_bounded
 
@@ -68,18 +67,27 @@ class BatchState:
 
     def load(self) -> list[dict[str, Any]]:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))["batches"]
+            batches = json.loads(self.path.read_text(encoding="utf-8"))["batches"]
+            if not all(
+                isinstance(b, dict)
+                and isinstance(b.get("id"), str)
+                and isinstance(b.get("custom_ids"), list)
+                for b in batches
+            ):
+                raise TypeError("a batch without id and custom_ids")
+            return batches
         except FileNotFoundError:
             return []
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            # It names batches already paid for: never dropped silently, never guessed.
+            raise EngineCallError(
+                f"{self.path}: the open Message Batches file is unreadable ({exc}); restore it, "
+                f"or delete it to submit its calls again (they are paid for twice)"
+            ) from None
 
     def save(self, batches: list[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"batches": batches}, fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        with atomic_path(self.path, prefix=".tmp-") as tmp:
+            tmp.write_text(json.dumps({"batches": batches}, indent=1), encoding="utf-8")
 
 
 class AnthropicEngine(Engine):
@@ -196,7 +204,15 @@ class AnthropicEngine(Engine):
     def stream(self, requests: Sequence[ChatRequest]) -> Iterator[tuple[int, ChatResponse]]:
         opts = self.spec.options
         if opts.get("batch") and len(requests) >= int(opts.get("batch_min_size", 1)):
-            yield from self._batched(requests)
+            try:
+                yield from self._batched(requests)
+            except self.anthropic.APIError as exc:
+                # The SDK's error text holds the response body, which a proxy may fill with the
+                # key: the batch path fails through the same redacting error as direct calls.
+                raise EngineCallError(
+                    f"model {self.spec.name} (anthropic Message Batches): "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
         else:
             yield from self._direct(requests)
 

@@ -3,19 +3,29 @@
 One JSON file per call, named by the hash of (engine, model, revision, messages, sampling) and
 written atomically. Files rather than a database because SLURM jobs on different nodes share the
 cache over a network file system, where SQLite locking is unreliable; a rename is atomic there.
+
+A record is served only after it is validated: UTF-8 JSON of the written structure, whose request
+hashes to the file's name and whose response has the written types. Anything else (a torn or
+edited file, a directory in its place) is moved aside into `_quarantine/` with a warning and the
+call is made again, so bad cached content never fails a job twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
+import math
 import os
-import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineError
+from ..io import atomic_path
 from .base import (
     ChatRequest,
     ChatResponse,
@@ -26,6 +36,54 @@ from .base import (
     request_key,
 )
 from .progress import Progress
+
+log = logging.getLogger("personascope.engines")
+
+QUARANTINE = "_quarantine"
+RESPONSE_STRINGS = ("text", "finish_reason", "engine", "model", "revision")
+RESPONSE_COUNTS = ("prompt_tokens", "completion_tokens")
+
+
+def stored_request_key(request: Any) -> str | None:
+    """The key a record's stored request hashes to (as `request_key` computes it), or None."""
+    if not isinstance(request, dict):
+        return None
+    fields = {"engine", "model", "revision", "messages", "sampling"}
+    if set(request) not in (fields, fields | {"constraint"}):
+        return None
+    blob = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def record_problem(key: str, record: Any) -> str | None:
+    """Why `record` may not be served as the call `key`, or None when it may."""
+    if not isinstance(record, dict):
+        return f"expected a JSON object, got {type(record).__name__}"
+    missing = sorted({"key", "request", "response"} - set(record))
+    if missing:
+        return f"missing field(s) {missing}"
+    if record["key"] != key:
+        return f"its stored key {str(record['key'])[:16]!r}... is not its address"
+    if stored_request_key(record["request"]) != key:
+        return "its stored request does not hash to its address"
+    response = record["response"]
+    if not isinstance(response, dict):
+        return "response is not an object"
+    for name in RESPONSE_STRINGS:
+        if not isinstance(response.get(name), str):
+            return f"response.{name} is not a string"
+    for name in RESPONSE_COUNTS:
+        value = response.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f"response.{name} is not a count"
+    latency = response.get("latency_s")
+    if isinstance(latency, bool) or not isinstance(latency, int | float):
+        return "response.latency_s is not a number"
+    if not math.isfinite(latency) or latency < 0:
+        return "response.latency_s is not a finite duration"
+    if response.get("raw_text") is not None and not isinstance(response["raw_text"], str):
+        return "response.raw_text is not a string"
+    return None
 
 
 class ConstraintIgnored(EngineError):
@@ -42,36 +100,56 @@ def describe_request(request: ChatRequest, limit: int = 120) -> str:
 
 
 class CallCache:
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    """`quarantine=False` for a read-only view (a replay bundle): bad records are only skipped."""
+
+    def __init__(self, root: str | os.PathLike[str], *, quarantine: bool = True) -> None:
         self.root = Path(root)
+        self.quarantine = quarantine
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The validated record of call `key`; None when absent or invalid (then recomputed)."""
         path = self.path(key)
         try:
-            with path.open(encoding="utf-8") as fh:
-                return json.load(fh)
+            data = path.read_bytes()
         except FileNotFoundError:
             return None
-        except json.JSONDecodeError:
-            # A torn file cannot come from our atomic writes; treat it as absent, never as a result.
+        except OSError as exc:  # a directory or an unreadable file at the key's path
+            return self._reject(key, path, f"unreadable ({type(exc).__name__})")
+        try:
+            record = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return self._reject(key, path, "not UTF-8")
+        except json.JSONDecodeError as exc:
+            return self._reject(key, path, f"not JSON ({exc.msg} at byte {exc.pos})")
+        except RecursionError:
+            return self._reject(key, path, "nested too deeply")
+        problem = record_problem(key, record)
+        if problem is not None:
+            return self._reject(key, path, problem)
+        return record
+
+    def _reject(self, key: str, path: Path, problem: str) -> None:
+        if not self.quarantine:
+            log.warning("call cache %s: record %s is invalid (%s); not served", path, key, problem)
             return None
+        target = self.root / QUARANTINE / f"{key}.{time.time_ns()}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # another job moved it aside first
+            os.replace(path, target)
+        log.warning(
+            "call cache: record %s is invalid (%s); moved to %s, the call is made again",
+            path,
+            problem,
+            target,
+        )
+        return None
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh, ensure_ascii=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(self.path(key), prefix=".tmp-") as tmp:
+            tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
     def __contains__(self, key: str) -> bool:
         return self.path(key).exists()

@@ -66,7 +66,7 @@ class ReplayEngine(Engine):
                 f"(options.bundle must be a call-cache directory)"
             )
         self.root = root
-        self.recorded = CallCache(root)
+        self.recorded = CallCache(root, quarantine=False)
 
     def identity(self) -> dict[str, str]:
         return {

@@ -332,6 +332,17 @@ def items_table(parts: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ITEMS_SCHEMA.names)
 
 
+def verify_rolebench(files: dict[str, Any], checks: list[dict[str, str]]) -> None:
+    """RoleBench files are read only verified: each against its manifest entry."""
+    wanted = {str(p) for p in [*files.get("role_specific", {}).values(), files.get("general")] if p}
+    unchecked = sorted(wanted - {str(c["file"]) for c in checks})
+    if unchecked:
+        raise InputError(f"RoleBench file(s) {unchecked} have no checksum check; not read")
+    for check in checks:
+        verify(check["file"], check["manifest"], check["path"])
+        log.info("verified RoleBench %s", check["path"])
+
+
 @dataclasses.dataclass(frozen=True)
 class NormalizeParams:
     checks: list[dict[str, str]]
@@ -342,6 +353,7 @@ class NormalizeParams:
     shuffle_seed: int
     rolebench_files: dict[str, Any]
     protocol: dict[str, Any]
+    rolebench_checks: list[dict[str, str]]
 
 
 @step(NormalizeParams)
@@ -350,6 +362,7 @@ def normalize(inputs: dict[str, Any], outputs: dict[str, Path], params: Normaliz
     for check in params.checks:
         verify(inputs[check["name"]], check["manifest"], check["path"])
         log.info("verified %s (%s)", check["name"], check["path"])
+    verify_rolebench(params.rolebench_files or {}, params.rolebench_checks)
     roles = load_roles(inputs["roles"], params.roles)
     seed = params.seed
     n = params.items_per_dataset

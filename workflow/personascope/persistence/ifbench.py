@@ -6,6 +6,7 @@ an instruction that cannot be verified offline stays None ("unverifiable"), neve
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -13,15 +14,24 @@ import pyarrow as pa
 
 from ..ifbench import Scorer, load_test_set, resolve_test_set, summary
 from ..io import read_parquet, write_json, write_parquet
-from ..steps import NoParams, step
+from ..steps import step
+from .data import verify
 from .formats import SCORE_SCHEMA
 
 log = logging.getLogger(__name__)
 
 
-@step(NoParams)
-def score(inputs: dict[str, Path], outputs: dict[str, Path], params: NoParams) -> None:
+@dataclasses.dataclass(frozen=True)
+class ScoreParams:
+    checks: list[dict[str, str]]
+
+
+@step(ScoreParams)
+def score(inputs: dict[str, Path], outputs: dict[str, Path], params: ScoreParams) -> None:
     """IFBench's official verifiers over one model's conditioned IFBench answers."""
+    for check in params.checks:
+        # The test set comes straight from its pinned source: verified in the job that reads it.
+        verify(inputs[check["name"]], check["manifest"], check["path"])
     responses = read_parquet(inputs["responses"])
     responses = responses[responses.dataset == "ifbench"]
     scorer = Scorer(load_test_set(resolve_test_set(inputs["test_set"])))

@@ -77,19 +77,34 @@ class RatingsTableError(InputDataError):
 # --- reading and validating the ratings table ----------------------------------------------------
 
 
-def read_ratings_table(path: str | Path) -> pd.DataFrame:
+def read_ratings_table(path: str | Path, known_roles: Iterable[str] | None = None) -> pd.DataFrame:
     """Read a ratings table (Parquet or CSV) and validate it; errors name file, column, values."""
     path = Path(path)
     if not path.is_file():
         raise RatingsTableError(f"ratings table {path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        frame = read_parquet(path)
-    elif suffix in (".csv", ".gz"):
-        frame = pd.read_csv(path, dtype={"item": str, "model": str, "role": str})
-    else:
+    if suffix not in (".parquet", ".csv", ".gz"):
         raise RatingsTableError(f"ratings table {path}: expected a .parquet or .csv file")
-    return validate_ratings(frame, str(path))
+    try:
+        if suffix == ".parquet":
+            frame = read_parquet(path)
+        else:
+            # Strict UTF-8: a UTF-16 or Latin-1 export is refused, never read as mojibake roles.
+            frame = pd.read_csv(
+                path,
+                dtype={"item": str, "model": str, "role": str},
+                encoding="utf-8",
+                encoding_errors="strict",
+            )
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        # pyarrow's ArrowInvalid and pandas' EmptyDataError are ValueErrors; a gzip that holds
+        # no CSV, or a Parquet file that is not one, lands here too.
+        kind = "Parquet" if suffix == ".parquet" else "UTF-8 CSV"
+        raise RatingsTableError(
+            f"ratings table {path}: cannot be read as {kind} ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'})"
+        ) from None
+    return validate_ratings(frame, str(path), known_roles)
 
 
 def _bad(source: str, column: str, values: Iterable[Any], expected: str) -> RatingsTableError:
@@ -101,8 +116,14 @@ def _bad(source: str, column: str, values: Iterable[Any], expected: str) -> Rati
     )
 
 
-def validate_ratings(frame: pd.DataFrame, source: str = "<frame>") -> pd.DataFrame:
-    """Check columns, types and per-dataset rating domains; return a normalized copy."""
+def validate_ratings(
+    frame: pd.DataFrame, source: str = "<frame>", known_roles: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Check columns, types, roles and per-dataset rating domains; return a normalized copy.
+
+    `known_roles`: the roles of the study's roles.json (the baseline `empty` is always known);
+    a role outside them (`" Gaston"`, a typo) is refused, never analysed as a role of its own.
+    """
     required = [c for c in RATINGS_COLUMNS if c not in OPTIONAL_COLUMNS]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -124,6 +145,11 @@ def validate_ratings(frame: pd.DataFrame, source: str = "<frame>") -> pd.DataFra
         if null.any():
             raise _bad(source, column, ["<empty>"], "a non-empty string in every row")
         out[column] = out[column].astype(str)
+    if known_roles is not None:
+        known = {*known_roles, BASELINE}
+        unknown = ~out["role"].isin(known)
+        if unknown.any():
+            raise _bad(source, "role", out.loc[unknown, "role"], f"one of {sorted(known)}")
     bad_type = ~out["dialogue_type"].isin(DIALOGUE_TYPES)
     if bad_type.any():
         raise _bad(source, "dialogue_type", out.loc[bad_type, "dialogue_type"], str(DIALOGUE_TYPES))

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputDataError
 from ..judging import STATUS_FAILED
 
 ORDINAL = {
@@ -41,12 +42,24 @@ COLUMNS = ("dialogue_id", "annotator", "metric", "rating")
 BOOL_WORDS = {"true": 1, "yes": 1, "1": 1, "false": 0, "no": 0, "0": 0}
 
 
+class HumanRatingsError(InputDataError):
+    """A human-ratings CSV that cannot be read or does not follow its format."""
+
+
 def read_ratings(path: Path) -> pd.DataFrame:
     """Read and validate a human-ratings CSV; errors name the file, row and field."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8", encoding_errors="strict"
+        )
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise HumanRatingsError(
+            f"{path}: cannot be read as a UTF-8 CSV ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200] if str(exc) else 'no detail'})"
+        ) from None
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise HumanRatingsError(
             f"{path}: missing column(s) {missing}; expected header {','.join(COLUMNS)}"
         )
     values = []
@@ -54,7 +67,7 @@ def read_ratings(path: Path) -> pd.DataFrame:
         if r.metric in BINARY:
             word = r.rating.strip().lower()
             if word not in BOOL_WORDS:
-                raise ValueError(
+                raise HumanRatingsError(
                     f"{path}:{i}: rating {r.rating!r} for {r.metric} is not True/False"
                 )
             values.append(BOOL_WORDS[word])
@@ -65,19 +78,21 @@ def read_ratings(path: Path) -> pd.DataFrame:
             except ValueError:
                 value = None
             if value is None or not low <= value <= high:
-                raise ValueError(
+                raise HumanRatingsError(
                     f"{path}:{i}: rating {r.rating!r} for {r.metric} is not an integer "
                     f"in {low}..{high}"
                 )
             values.append(value)
         else:
-            raise ValueError(f"{path}:{i}: unknown metric {r.metric!r}; expected one of {METRICS}")
+            raise HumanRatingsError(
+                f"{path}:{i}: unknown metric {r.metric!r}; expected one of {METRICS}"
+            )
     out = frame[list(COLUMNS)].copy()
     out["rating"] = values
     dup = out.duplicated(["dialogue_id", "annotator", "metric"])
     if dup.any():
         first = out[dup].iloc[0]
-        raise ValueError(
+        raise HumanRatingsError(
             f"{path}: annotator {first.annotator!r} rated {first.metric} of "
             f"{first.dialogue_id!r} more than once"
         )

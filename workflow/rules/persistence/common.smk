@@ -151,6 +151,71 @@ def persistence_checks():
     ]
 
 
+def persistence_checks_of(*names):
+    """Checksum checks of some pinned inputs (by input name), for a job that reads them directly."""
+    return [check for check in persistence_checks() if check["name"] in names]
+
+
+def rolebench_manifest():
+    """RoleBench's sha256 manifest: `manifest:` if given, else the committed one of `revision`.
+    RoleBench files are read only when verified, like every other pinned input."""
+    rb = PP_SOURCES.get("rolebench") or {}
+    if rb.get("manifest"):
+        manifest = local_input(rb["manifest"])
+    elif rb.get("revision"):
+        manifest = Path(workflow.basedir) / paths.PERSISTENCE_MANIFEST.format(
+            name="rolebench", commit=rb["revision"]
+        )
+    else:
+        raise WorkflowError(
+            "config persistence.sources.rolebench: `local` without `revision` or `manifest`; "
+            "RoleBench files are read only when checksum-verified: set `manifest` to a sha256 "
+            "manifest ('<sha256>  <path in the RoleBench repository>' lines) of the copy"
+        )
+    if not manifest.is_file():
+        raise WorkflowError(
+            f"config persistence.sources.rolebench: no checksum manifest {manifest}; pinning a "
+            f"RoleBench revision needs a manifest of its files"
+        )
+    return str(manifest)
+
+
+def rolebench_checks():
+    """{file, manifest, path} of every RoleBench file the inputs job reads ([] without RoleBench)."""
+    rb = rolebench_files()
+    if not rb:
+        return []
+    manifest = rolebench_manifest()
+    rels = {
+        **{r: ROLEBENCH_ROLE_SPECIFIC.format(role=r) for r in rb["role_specific"]},
+        "general": ROLEBENCH_GENERAL,
+    }
+    files = {**rb["role_specific"], "general": rb["general"]}
+    return [{"file": files[k], "manifest": manifest, "path": rels[k]} for k in rels]
+
+
+def persistence_download_sha256(wildcards):
+    """The pinned digest of a downloaded file, so a truncated or altered body is never kept."""
+    if wildcards.source == "rolebench":
+        rb = PP_SOURCES["rolebench"]
+        if not (rb.get("manifest") or rb.get("revision")):
+            return ""
+        manifest = Path(rolebench_manifest())
+        rel = Path(*wildcards.file.split("__")).as_posix()
+    else:
+        manifest = Path(persistence_manifest(wildcards.source))
+        rel = next(
+            p
+            for p in PERSISTENCE_FILES[wildcards.source][1].values()
+            if Path(p).name == wildcards.file
+        )
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        parts = line.split(maxsplit=1)
+        if len(parts) == 2 and parts[1].strip() == rel:
+            return f"--sha256 {parts[0]}"
+    return ""
+
+
 def rolebench_inputs():
     rb = rolebench_files()
     if not rb:

@@ -7,12 +7,14 @@ rule persistence_download:
         paths.PERSISTENCE_DOWNLOAD,
     params:
         url=persistence_download_url,
+        sha256=persistence_download_sha256,
     log:
         paths.log("data", "persistence_download", "{source}", "{commit}", "{file}"),
     container:
         config["containers"]["cpu"]
     shell:
-        f"{PYTHON} -m personascope.download {{params.url:q}} {{output:q}} > {{log:q}} 2>&1"
+        f"{PYTHON} -m personascope.download {{params.url:q}} {{output:q}} {{params.sha256}} "
+        "> {log:q} 2>&1"
 
 
 rule persistence_inputs:
@@ -34,6 +36,7 @@ rule persistence_inputs:
                 "shuffle_seed": PP["shuffle_seed"],
                 "rolebench_files": rolebench_files(),
                 "protocol": persistence_protocol(),
+                "rolebench_checks": rolebench_checks(),
             }
         ),
     log:
