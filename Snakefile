@@ -26,35 +26,47 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/personalens/common.smk"
-include: "workflow/rules/persistence/common.smk"
-include: "workflow/rules/personagym/common.smk"
-# One file per stage: results/<study>/<stage>/ is made by workflow/rules/<study>/<stage>.smk.
-include: "workflow/rules/personalens/data.smk"
-include: "workflow/rules/personalens/protocol.smk"
-include: "workflow/rules/personalens/dialogues.smk"
-include: "workflow/rules/personalens/judge.smk"
-include: "workflow/rules/personalens/tables.smk"
-include: "workflow/rules/personalens/figures.smk"
-include: "workflow/rules/persistence/data.smk"
-include: "workflow/rules/persistence/protocol.smk"
-include: "workflow/rules/persistence/dialogues.smk"
-include: "workflow/rules/persistence/conditioned.smk"
-include: "workflow/rules/persistence/judge.smk"
-include: "workflow/rules/persistence/ifbench.smk"
-include: "workflow/rules/persistence/ratings.smk"
-include: "workflow/rules/persistence/stats.smk"
-include: "workflow/rules/persistence/tables.smk"
-include: "workflow/rules/persistence/figures.smk"
-include: "workflow/rules/personagym/protocol.smk"
-include: "workflow/rules/personagym/questions.smk"
-include: "workflow/rules/personagym/answers.smk"
-include: "workflow/rules/personagym/examples.smk"
-include: "workflow/rules/personagym/grading.smk"
-include: "workflow/rules/personagym/judge.smk"
-include: "workflow/rules/personagym/scores.smk"
-include: "workflow/rules/personagym/tables.smk"
-include: "workflow/rules/personagym/figures.smk"
+# A study's rules are read only when the config has its section: a config may leave out a study
+# it does not run (the schema requires the section of every study `studies` names).
+if "personalens" in config:
+
+    include: "workflow/rules/personalens/common.smk"
+    include: "workflow/rules/personalens/data.smk"
+    include: "workflow/rules/personalens/protocol.smk"
+    include: "workflow/rules/personalens/dialogues.smk"
+    include: "workflow/rules/personalens/judge.smk"
+    include: "workflow/rules/personalens/tables.smk"
+    include: "workflow/rules/personalens/figures.smk"
+
+
+if "persistence" in config:
+
+    include: "workflow/rules/persistence/common.smk"
+    include: "workflow/rules/persistence/data.smk"
+    include: "workflow/rules/persistence/protocol.smk"
+    include: "workflow/rules/persistence/dialogues.smk"
+    include: "workflow/rules/persistence/conditioned.smk"
+    include: "workflow/rules/persistence/judge.smk"
+    include: "workflow/rules/persistence/ifbench.smk"
+    include: "workflow/rules/persistence/ratings.smk"
+    include: "workflow/rules/persistence/stats.smk"
+    include: "workflow/rules/persistence/tables.smk"
+    include: "workflow/rules/persistence/figures.smk"
+
+
+if "personagym" in config:
+
+    include: "workflow/rules/personagym/common.smk"
+    include: "workflow/rules/personagym/protocol.smk"
+    include: "workflow/rules/personagym/questions.smk"
+    include: "workflow/rules/personagym/answers.smk"
+    include: "workflow/rules/personagym/examples.smk"
+    include: "workflow/rules/personagym/grading.smk"
+    include: "workflow/rules/personagym/judge.smk"
+    include: "workflow/rules/personagym/scores.smk"
+    include: "workflow/rules/personagym/tables.smk"
+    include: "workflow/rules/personagym/figures.smk"
+
 # The reproduction bundle and the report wiring (README "Reproduce from a bundle").
 include: "workflow/rules/bundle.smk"
 # The plan (issue #17): results/plan/, not part of `rule all`.

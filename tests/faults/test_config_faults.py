@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import copy
 import math
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_snakemake, write_config
+from conftest import REPO, SNAKEMAKE, absolute_local_paths, run_snakemake, write_config
 from personascope.config_check import check_config, load_config, load_yaml, merged
 from personascope.errors import ConfigError
-from tally import ACCEPTED, CLEAN, SILENT, expect_clean_error, record
+from tally import ACCEPTED, CLEAN, CRASHED, SILENT, expect_clean_error, record
 
 SCHEMA_DIR = REPO / "config" / "schema"
 BASE = load_config(REPO)
@@ -221,3 +222,47 @@ def test_real_snakemake_refuses_them_before_any_job(tmp_path: Path) -> None:
         record("snakemake -n", CLEAN if ok else SILENT)
         assert ok, f"{name}: rc {proc.returncode}\n{output[-2000:]}"
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("dropped", [PP, PL])
+def test_a_config_without_an_optional_study_section_plans_its_other_study(
+    tmp_path: Path, dropped: str
+) -> None:
+    """config.yaml is always read, so the probe edits a copy of the workflow whose config.yaml
+    lacks one study's section; `studies` names only the other one."""
+    import shutil
+
+    import yaml
+
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for part in ("Snakefile", "workflow", "config", "resources"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, copy / part)
+    cfg_path = copy / "config" / "config.yaml"
+    cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    kept = PL if dropped == PP else PP
+    cfg.pop(dropped)
+    cfg["studies"] = [kept]
+    local = absolute_local_paths()
+    cfg["data"] = merged(cfg["data"], local["data"])
+    if kept == PP:
+        cfg[PP]["sources"] = merged(cfg[PP]["sources"], local[PP]["sources"])
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    cmd = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(copy / "Snakefile"),
+        "-n",
+        "--directory",
+        str(tmp_path),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    output = proc.stdout + proc.stderr
+    record("config", ACCEPTED if proc.returncode == 0 else CRASHED)
+    assert proc.returncode == 0, output[-3000:]
+    assert f"{kept}_" in output and f"{dropped}_" not in output.replace("personalens_archive", "")

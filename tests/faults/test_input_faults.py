@@ -43,6 +43,7 @@ def shell_commands(workdir: Path, overrides: dict, *targets: str) -> dict[str, l
         argv = argv[: argv.index(">")] if ">" in argv else argv
         argv = [a for a in argv if not a.startswith("PERSONASCOPE_THREADS=")]
         commands.setdefault(argv[argv.index("-m") + 2], argv)
+    assert commands, proc.stdout[-3000:]
     return commands
 
 
@@ -111,7 +112,7 @@ def given_table_jobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list
 
 
 PINNED = {  # job -> inputs it reads straight from a pinned source
-    "persistence.inputs": [
+    "persistence.data.normalize": [
         "roles",
         "interview",
         "instructions",
@@ -120,8 +121,8 @@ PINNED = {  # job -> inputs it reads straight from a pinned source
         "ifbench",
         "xstest",
     ],
-    "persistence.observations": ["bfi", "labels", "roles"],
-    "persistence.ifbench": ["test_set"],
+    "persistence.stats.observations": ["bfi", "labels", "roles"],
+    "persistence.ifbench.score": ["test_set"],
 }
 
 
@@ -141,8 +142,8 @@ def test_a_tampered_pinned_file_stops_the_job_that_reads_it(
 def test_with_a_given_ratings_table_the_labels_are_verified_too(
     name: str, given_table_jobs: dict[str, list[str]], tmp_path: Path
 ) -> None:
-    assert "persistence.inputs" not in given_table_jobs  # this DAG reads them only here
-    argv = given_table_jobs["persistence.observations"]
+    assert "persistence.data.normalize" not in given_table_jobs  # this DAG reads them only here
+    argv = given_table_jobs["persistence.stats.observations"]
     bad = tampered(input_path(argv, name), tmp_path)
     outcome = judge_outcome(run_job(with_input(argv, name, bad), tmp_path), str(bad), "sha256")
     assert outcome == CLEAN, outcome
@@ -151,7 +152,7 @@ def test_with_a_given_ratings_table_the_labels_are_verified_too(
 def test_with_a_given_ratings_table_the_pristine_files_pass(
     given_table_jobs: dict[str, list[str]], tmp_path: Path
 ) -> None:
-    proc = run_job(given_table_jobs["persistence.observations"], tmp_path)
+    proc = run_job(given_table_jobs["persistence.stats.observations"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "verified labels" in proc.stderr
     record("inputs", ACCEPTED)
@@ -162,7 +163,7 @@ def test_rolebench_files_are_verified_and_never_read_unverified(tmp_path: Path) 
     _fixture.write_rolebench(root)
     rb = {"local": str(root), "manifest": str(root / "sha256")}
     jobs = shell_commands(tmp_path, {"persistence": {"sources": {"rolebench": rb}}})
-    argv = jobs["persistence.inputs"]
+    argv = jobs["persistence.data.normalize"]
     target = root / "instructions-eng" / "role-specific-Gaston.jsonl"
     target.write_text(target.read_text().replace("ans 1", "ans 9"))
     outcome = judge_outcome(run_job(argv, tmp_path), str(target), "sha256")
@@ -182,7 +183,7 @@ def test_rolebench_files_are_verified_and_never_read_unverified(tmp_path: Path) 
 def test_a_tampered_personalens_archive_stops_the_release_job(
     default_jobs: dict[str, list[str]], tmp_path: Path
 ) -> None:
-    argv = default_jobs["personalens.release"]
+    argv = default_jobs["personalens.data.release"]
     original = input_path(argv, "archive")
     bad = tmp_path / original.name
     with tarfile.open(original) as src, tarfile.open(bad, "w:gz") as dst:
@@ -335,4 +336,3 @@ def test_an_unreadable_human_ratings_file_is_a_typed_error_naming_the_file(
         "ratings", lambda: read_ratings(path), str(path), errors=HumanRatingsError
     )
     assert outcome == CLEAN, f"{kind}: {outcome}"
-

@@ -1,4 +1,4 @@
-"""Key-echoing servers: a real job (`python -m personascope persistence.judge_conditioned`, the
+"""Key-echoing servers: a real job (`python -m personascope persistence.judge.conditioned`, the
 real SDK clients) against the stand-in API server whose error bodies echo the API key, on the
 direct and the Message Batches paths. Afterwards every file the job wrote (its log, outputs,
 usage, call cache, batch state) is scanned for the key: it must appear nowhere."""
@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 from personascope.io import write_parquet
 from personascope.persistence.conditioned import RESPONSE_SCHEMA
-from personascope.persistence.inputs import ROLES_SCHEMA
+from personascope.persistence.data import ROLES_SCHEMA
 from tally import CLEAN, CRASHED, LEAKED, RECOVERED, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -128,13 +128,14 @@ def run_job(root: Path, server: FakeAPIServer, engine: str, options: dict[str, A
         "sampling": {"temperature": 0.0, "max_tokens": 16},
         "models": registry,
         "cache_dir": str(root / "cache"),
+        "judge_mode": "free",
     }
     inputs = job_inputs(root)
     cmd = [
         sys.executable,
         "-m",
         "personascope",
-        "persistence.judge_conditioned",
+        "persistence.judge.conditioned",
         "-i",
         "responses",
         str(inputs["responses"]),

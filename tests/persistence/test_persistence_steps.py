@@ -298,7 +298,13 @@ def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: 
     responses = tmp_path / "responses.parquet"
     write_parquet(pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA), responses)
     out = {"scores": tmp_path / "s.parquet", "report": tmp_path / "s.json"}
-    call_step(ifbench_scores.score, {"responses": responses, "test_set": test_set}, out)
+    manifest = Path(__file__).resolve().parents[2] / (
+        "resources/checksums/ifbench-db69a6f05689830b0068b8f1529ebcfd2f3b164c.sha256"
+    )
+    check = {"name": "test_set", "manifest": str(manifest), "path": "data/IFBench_test.jsonl"}
+    call_step(
+        ifbench_scores.score, {"responses": responses, "test_set": test_set}, out, checks=[check]
+    )
     scores = read_parquet(out["scores"])
     assert len(scores) == 6
     assert all(
@@ -317,4 +323,4 @@ def test_ifbench_step_scores_conditioned_responses(tmp_path: Path, shared_data: 
     rows[0]["prompt"] = "Not an IFBench prompt."
     write_parquet(pa.Table.from_pylist(rows, schema=RESPONSE_SCHEMA), bad)
     with pytest.raises(ValueError, match="not in the test set"):
-        call_step(ifbench_scores.score, {"responses": bad, "test_set": test_set}, out)
+        call_step(ifbench_scores.score, {"responses": bad, "test_set": test_set}, out, checks=[])

@@ -24,6 +24,8 @@ validate(config["models"], SCHEMA_DIR / "models.schema.yaml")
 def check_model_names():
     """Every model a study names must be in the registry: fail before any job runs."""
     known = set(config["models"])
+    if "personalens" not in config:
+        return  # a config without the study (the schema requires it when `studies` names it)
     pl = config["personalens"]
     named = {
         "personalens.assistants": pl["assistants"],
@@ -199,6 +201,11 @@ class ModelJob:
         self.models_of = models_of
         self.resources = job_resources(models_of)
         self.container = job_container(models_of)
+
+
+def alternatives(names):
+    """A wildcard constraint matching exactly `names`."""
+    return "|".join(names)
 
 
 def as_json(obj):

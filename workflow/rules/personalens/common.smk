@@ -103,10 +103,6 @@ def personalens_dialogue_files():
     return expand_pairs(paths.PERSONALENS_DIALOGUES)
 
 
-def alternatives(names):
-    return "|".join(names)
-
-
 def protocol_sheet_params():
     return {
         "protocol": PL["protocol"],
