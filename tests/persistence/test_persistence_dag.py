@@ -47,9 +47,16 @@ def test_unset_local_downloads_pinned_files_and_rolebench_revision(
 ):
     sources = local_sources(shared_data)
     sources["xstest"] = {"local": None}
-    sources["rolebench"] = {"revision": REVISION, "local": None}
+    # A pinned RoleBench revision is read only against a manifest of its files (digests made
+    # up: a dry run downloads nothing, it only passes each file's digest to its download).
+    manifest = tmp_path / "rolebench.sha256"
+    specific = "instructions-eng/role-specific-HAL 9000.jsonl"
+    general = "rolebench-eng/instruction-generalization/general/test.jsonl"
+    manifest.write_text(f"{'a' * 64}  {specific}\n{'b' * 64}  {general}\n")
+    sources["rolebench"] = {"revision": REVISION, "local": None, "manifest": str(manifest)}
     proc = dry_run(tmp_path, {"sources": sources, "roles": ["HAL 9000", "empty"]})
     out = proc.stdout
+    assert f"--sha256 {'a' * 64}" in out and f"--sha256 {'b' * 64}" in out
     assert (
         "https://raw.githubusercontent.com/paul-rottger/exaggerated-safety/"
         "d7bb5bd738c1fcbc36edd83d5e7d1b71a3e2d84d/xstest_prompts.csv" in out
