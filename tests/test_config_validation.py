@@ -22,7 +22,7 @@ from conftest import PERSONALENS_ARCHIVE, run_snakemake, write_config
         ),
         (
             {"personalen": {"users": 3}},
-            ["unknown key(s) 'personalen'; allowed: cache_dir, containers"],
+            ["unknown key(s) 'personalen'; allowed: bundle, cache_dir, containers"],
         ),
         (
             {"models": {"m": {"engine": "gpu", "model": "x", "family": "f", "size_class": 1}}},

@@ -121,7 +121,7 @@ PINNED = {  # job -> inputs it reads straight from a pinned source
         "ifbench",
         "xstest",
     ],
-    "persistence.stats.observations": ["bfi", "labels", "roles"],
+    "persistence.stats.observations": ["bfi", "roles"],
     "persistence.ifbench.score": ["test_set"],
 }
 
@@ -138,12 +138,20 @@ def test_a_tampered_pinned_file_stops_the_job_that_reads_it(
     assert outcome == CLEAN, outcome
 
 
-@pytest.mark.parametrize("name", ["labels", "bfi", "roles"])
+# With a given ratings table the statistics still read InCharacter's files: the labels through the
+# data job (its normalized bfi_labels.parquet), BFI.json and roles.json directly.
+GIVEN_TABLE_READERS = [
+    ("persistence.data.normalize", "labels"),
+    ("persistence.stats.observations", "bfi"),
+    ("persistence.stats.observations", "roles"),
+]
+
+
+@pytest.mark.parametrize(("job", "name"), GIVEN_TABLE_READERS)
 def test_with_a_given_ratings_table_the_labels_are_verified_too(
-    name: str, given_table_jobs: dict[str, list[str]], tmp_path: Path
+    job: str, name: str, given_table_jobs: dict[str, list[str]], tmp_path: Path
 ) -> None:
-    assert "persistence.data.normalize" not in given_table_jobs  # this DAG reads them only here
-    argv = given_table_jobs["persistence.stats.observations"]
+    argv = given_table_jobs[job]
     bad = tampered(input_path(argv, name), tmp_path)
     outcome = judge_outcome(run_job(with_input(argv, name, bad), tmp_path), str(bad), "sha256")
     assert outcome == CLEAN, outcome
@@ -152,9 +160,11 @@ def test_with_a_given_ratings_table_the_labels_are_verified_too(
 def test_with_a_given_ratings_table_the_pristine_files_pass(
     given_table_jobs: dict[str, list[str]], tmp_path: Path
 ) -> None:
+    data = run_job(given_table_jobs["persistence.data.normalize"], tmp_path)
+    assert data.returncode == 0 and "verified labels" in data.stderr, data.stderr[-3000:]
     proc = run_job(given_table_jobs["persistence.stats.observations"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "verified labels" in proc.stderr
+    assert "verified bfi" in proc.stderr and "verified roles" in proc.stderr
     record("inputs", ACCEPTED)
 
 

@@ -54,7 +54,9 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str], prefix: str | None = None) -> Iterator[Path]:
+def atomic_path(
+    target: str | os.PathLike[str], prefix: str | None = None, suffix: str | None = None
+) -> Iterator[Path]:
     """Yield a temporary path beside `target`; move it into place only if the block succeeds.
 
     The content is fsynced before the rename, so a crash leaves the old file or the whole new one.
@@ -62,7 +64,9 @@ def atomic_path(target: str | os.PathLike[str], prefix: str | None = None) -> It
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
-        dir=target.parent, prefix=prefix or f".{target.name}.", suffix=target.suffix
+        dir=target.parent,
+        prefix=prefix or f".{target.name}.",
+        suffix=target.suffix if suffix is None else suffix,
     )
     try:
         os.fchmod(fd, FILE_MODE)

@@ -148,7 +148,8 @@ class CallCache:
         return None
 
     def put(self, key: str, record: dict[str, Any]) -> None:
-        with atomic_path(self.path(key), prefix=".tmp-") as tmp:
+        # A temp name that no `??/*.json` glob (keys(), a bundle's file list) takes for a record.
+        with atomic_path(self.path(key), prefix=".tmp-", suffix=".part") as tmp:
             tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
     def __contains__(self, key: str) -> bool:
