@@ -248,10 +248,7 @@ def test_a_config_without_an_optional_study_section_plans_its_other_study(
     kept = PL if dropped == PP else PP
     cfg.pop(dropped)
     cfg["studies"] = [kept]
-    local = absolute_local_paths()
-    cfg["data"] = merged(cfg["data"], local["data"])
-    if kept == PP:
-        cfg[PP]["sources"] = merged(cfg[PP]["sources"], local[PP]["sources"])
+    cfg = merged(cfg, {k: v for k, v in absolute_local_paths().items() if k in cfg})
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     cmd = [
         str(SNAKEMAKE),

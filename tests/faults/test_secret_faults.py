@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from conftest import absolute_local_paths, run_snakemake, write_config
 from personascope.io import write_parquet
 from personascope.persistence.conditioned import RESPONSE_SCHEMA
-from personascope.persistence.data import ROLES_SCHEMA
+from personascope.persistence.formats import ITEMS_SCHEMA, ROLES_SCHEMA
 from tally import CLEAN, CRASHED, LEAKED, RECOVERED, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -106,14 +108,37 @@ def job_inputs(root: Path) -> dict[str, Path]:
         {"role": "empty", "description": "", "system_prompt": None},
     ]
     write_parquet(pa.Table.from_pylist(role_rows, schema=ROLES_SCHEMA), roles)
-    return {"responses": responses, "roles": roles}
+    items = root / "benchmark_items.parquet"
+    item_rows = [
+        {k: r[k] for k in ITEMS_SCHEMA.names} | {"role": None} for r in rows if r["role"] == "empty"
+    ]
+    write_parquet(pa.Table.from_pylist(item_rows, schema=ITEMS_SCHEMA), items)
+    return {"responses": responses, "roles": roles, "benchmark_items": items}
 
 
-def run_job(root: Path, server: FakeAPIServer, engine: str, options: dict[str, Any]) -> int:
+@pytest.fixture(scope="module")
+def judge_job(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The conditioned judge job's command line as the workflow builds it (`snakemake -n -p`)."""
+    workdir = tmp_path_factory.mktemp("dry-judge")
+    cfg = write_config(workdir / "dry.yaml", absolute_local_paths())
+    proc = run_snakemake(workdir, "-n", "-p", "--forceall", configfile=cfg, timeout=300)
+    for line in proc.stdout.splitlines():
+        if "-m personascope persistence.judge.conditioned " in line:
+            argv = shlex.split(line.removeprefix("Shell command: "))
+            argv = argv[: argv.index(">")] if ">" in argv else argv
+            return [a for a in argv if not a.startswith("PERSONASCOPE_THREADS=")]
+    raise AssertionError(proc.stdout[-3000:])
+
+
+def run_job(
+    root: Path, argv: list[str], server: FakeAPIServer, engine: str, options: dict[str, Any]
+) -> int:
+    """That job on our inputs, its judge an API model on the stand-in server."""
     opts = {**FAST, "batch_poll_s": 0.01, **options}
     opts["base_url"] = f"{server.url}/v1" if engine == "openai" else server.url
-    registry = {
-        "judge": {
+    params = json.loads(argv[argv.index("-p") + 1])
+    params["models"] = {
+        params["judge"]: {
             "engine": engine,
             "model": "fake",
             "family": "f",
@@ -121,27 +146,19 @@ def run_job(root: Path, server: FakeAPIServer, engine: str, options: dict[str, A
             "options": opts,
         }
     }
-    params = {
-        "judge": "judge",
-        "model": "m",
-        "max_input_tokens": 4096,
-        "sampling": {"temperature": 0.0, "max_tokens": 16},
-        "models": registry,
-        "cache_dir": str(root / "cache"),
-        "judge_mode": "free",
-    }
+    params.update(cache_dir=str(root / "cache"), judge_mode="free")
     inputs = job_inputs(root)
     cmd = [
-        sys.executable,
-        "-m",
-        "personascope",
-        "persistence.judge.conditioned",
+        *argv[: argv.index("-i")],
         "-i",
         "responses",
         str(inputs["responses"]),
         "-i",
         "roles",
         str(inputs["roles"]),
+        "-i",
+        "benchmark_items",
+        str(inputs["benchmark_items"]),
         "-o",
         "judgments",
         str(root / "out" / "judgments.parquet"),
@@ -154,7 +171,7 @@ def run_job(root: Path, server: FakeAPIServer, engine: str, options: dict[str, A
     with (root / "job.log").open("w") as log:
         env = {**os.environ, "FAULT_API_KEY": KEY}
         return subprocess.run(
-            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=300
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=300, cwd=root
         ).returncode
 
 
@@ -167,10 +184,12 @@ def written_with_key(root: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_a_key_echoed_by_the_server_is_written_nowhere(name: str, tmp_path: Path) -> None:
+def test_a_key_echoed_by_the_server_is_written_nowhere(
+    name: str, tmp_path: Path, judge_job: list[str]
+) -> None:
     server_args, engine, options, finishes = CASES[name]
     with FakeAPIServer(**server_args) as server:
-        rc = run_job(tmp_path, server, engine, options)
+        rc = run_job(tmp_path, judge_job, server, engine, options)
         sent = [e for e in server.calls() if e.get("api_key") == KEY]
     log = (tmp_path / "job.log").read_text()
     leaks = written_with_key(tmp_path)
