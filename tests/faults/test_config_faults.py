@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, SNAKEMAKE, absolute_local_paths, run_snakemake, write_config
+from conftest import REPO, SHARED_DATA, SNAKEMAKE, absolute_local_paths, run_snakemake, write_config
 from personascope.config_check import check_config, load_config, load_yaml, merged
 from personascope.errors import ConfigError
 from tally import ACCEPTED, CLEAN, CRASHED, SILENT, expect_clean_error, record
@@ -99,7 +99,7 @@ BAD: list[tuple[str, Edit, str]] = [
     ("shards 10**9", setter(f"{PL}.shards", 10**9), "shards"),
     ("shards 2.0", setter(f"{PL}.shards", 2.0), "shards"),
     ("shards 0", setter(f"{PL}.shards", 0), "shards"),
-    ("max_user_turns 10**6", setter(f"{PL}.max_user_turns.SD", 10**6), "max_user_turns.SD"),
+    ("turn_caps 10**6", setter(f"{PL}.turn_caps.SD", 10**6), "turn_caps.SD"),
     ("rounds 0", setter(f"{PP}.rounds", 0), "rounds"),
     ("rounds 103", setter(f"{PP}.rounds", 103), "rounds"),
     ("checkpoint 1000", setter(f"{PP}.checkpoints", [0, 1000]), "checkpoints"),
@@ -249,6 +249,9 @@ def test_a_config_without_an_optional_study_section_plans_its_other_study(
     cfg.pop(dropped)
     cfg["studies"] = [kept]
     cfg = merged(cfg, {k: v for k, v in absolute_local_paths().items() if k in cfg})
+    # Paths the config does not name (`../shared/data/...` in rule helpers) resolve as beside
+    # the repository.
+    (tmp_path / "shared").symlink_to(SHARED_DATA.parent, target_is_directory=True)
     cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     cmd = [
         str(SNAKEMAKE),
