@@ -11,6 +11,7 @@ from engine_support import entry
 from fakes.api_server import FakeAPIServer
 from personascope.engines import ChatRequest, Sampling, open_engine
 from personascope.engines.replay import ReplayMiss
+from personascope.errors import ConfigError
 
 
 def request(text: str, temperature: float = 0.0) -> ChatRequest:
@@ -105,5 +106,5 @@ def test_quirks_survive_replay(tmp_path: Path) -> None:
 def test_replay_entry_must_name_the_recorded_engine(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="recorded_engine"):
         open_engine("x", entry("replay", bundle=str(tmp_path)), tmp_path)
-    with pytest.raises(FileNotFoundError, match="no-such-dir"):
+    with pytest.raises(ConfigError, match="no-such-dir"):
         open_engine("x", entry("replay", recorded_engine="local", bundle="no-such-dir"), None)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import EngineError
+from ..errors import ConfigError, EngineError
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, Sampling
 from .cache import CachedEngine, CallCache
 
@@ -48,7 +48,7 @@ def engine_class(name: str) -> type[Engine]:
     try:
         module_name, class_name = ENGINES[name].split(":")
     except KeyError:
-        raise ValueError(f"unknown engine {name!r}; known engines: {sorted(ENGINES)}") from None
+        raise ConfigError(f"unknown engine {name!r}; known engines: {sorted(ENGINES)}") from None
     return getattr(importlib.import_module(module_name), class_name)
 
 

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import EngineError
+
 Message = dict[str, str]
 
 
@@ -277,7 +279,5 @@ class Engine(ABC):
             results[index] = response
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            raise RuntimeError(
-                f"engine {self.spec.engine} returned no response for items {missing}"
-            )
+            raise EngineError(f"engine {self.spec.engine} returned no response for items {missing}")
         return results  # type: ignore[return-value]

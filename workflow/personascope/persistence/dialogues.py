@@ -21,6 +21,7 @@ import pyarrow as pa
 from ..dialogue import ASSISTANT, USER, Dialogue, ModelSide, ScriptedUser, chat_history
 from ..dialogue import simulate as simulate_dialogues
 from ..engines import Sampling
+from ..errors import InputDataError
 from ..io import read_parquet, write_parquet
 from ..models import EngineSet, ModelJobParams
 from ..steps import step
@@ -52,7 +53,7 @@ def build_dialogues(
                 lines = scripts[(scripts.dialogue_type == dtype) & (scripts.order == order)]
                 lines = lines.sort_values("round")["template"].tolist()
                 if rounds > len(lines):
-                    raise ValueError(
+                    raise InputDataError(
                         f"config persistence.rounds = {rounds}, but the {dtype} script has only "
                         f"{len(lines)} rounds"
                     )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ConfigError
 from ..io import read_parquet, save_figure
 from ..steps import step
 from .statistics import BASELINE, FIDELITY, METRIC_ORDER, METRICS
@@ -438,5 +439,5 @@ def figure(inputs: dict[str, Any], outputs: dict[str, Path], params: FigureParam
     """Draw the figure named in params.name from the tables given as inputs."""
     name = params.name
     if name not in FIGURES:
-        raise ValueError(f"unknown Persistent Personas figure {name!r}; known: {sorted(FIGURES)}")
+        raise ConfigError(f"unknown Persistent Personas figure {name!r}; known: {sorted(FIGURES)}")
     FIGURES[name](load_tables(inputs), outputs["pdf"], outputs["png"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..errors import InputDataError
 from ..ifbench import Scorer, load_test_set, resolve_test_set, summary
 from ..io import read_parquet, write_json, write_parquet
 from ..steps import step
@@ -40,7 +41,7 @@ def score(inputs: dict[str, Path], outputs: dict[str, Path], params: ScoreParams
         try:
             res = scorer.score(row.prompt, row.response)
         except KeyError:
-            raise ValueError(
+            raise InputDataError(
                 f"{inputs['responses']}: IFBench item {row.item} is not in the test set "
                 f"{inputs['test_set']}"
             ) from None

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputDataError
 from .release import SURVEY_ATTRIBUTES
 
 # The demographics table: the survey answers, and the region of the country of residence.
@@ -131,7 +132,7 @@ def region_of(country: str) -> str:
     try:
         return COUNTRY_REGION[country]
     except KeyError:
-        raise ValueError(
+        raise InputDataError(
             f"profiles.reside_country: no region for country {country!r}; add it to "
             "personascope/personalens/datastats.py REGIONS"
         ) from None
@@ -206,7 +207,7 @@ def preference_table(affinities: pd.DataFrame, schema: pd.DataFrame) -> pd.DataF
         )
     unknown = sorted(set(counts) - {(r.domain, r.preference) for r in schema.itertuples()})
     if unknown:
-        raise ValueError(f"affinities: preferences not in the preference schema: {unknown[:5]}")
+        raise InputDataError(f"affinities: preferences not in the preference schema: {unknown[:5]}")
     table = pd.DataFrame(rows)
     table["possible"] = table["possible"].astype("Int64")
     return table
@@ -228,7 +229,7 @@ def check_interest_mask(scenarios: pd.DataFrame, interests: pd.DataFrame) -> Non
         if (u, d) not in ok
     ]
     if bad:
-        raise ValueError(
+        raise InputDataError(
             f"scenarios: {len(bad)} task domain(s) masked by the user's interests, e.g. {bad[:3]}"
         )
 

@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..engines import Sampling
+from ..errors import ConfigError
 from ..io import read_parquet, write_parquet
 from ..judging import STATUS_FAILED, JudgeTask, ParseError, Parser, judge
 from ..models import EngineSet, ModelJobParams
@@ -202,7 +203,7 @@ def regenerate_inputs(
     parts = list(params.parts or PARTS)
     unknown = set(parts) - set(PARTS)
     if unknown:
-        raise ValueError(f"personalens.regenerate.parts: unknown {sorted(unknown)}; known {PARTS}")
+        raise ConfigError(f"personalens.regenerate.parts: unknown {sorted(unknown)}; known {PARTS}")
     users = set(select_users(sorted(profiles["user_id"]), params.users))
     domains = set(params.domains or affinities["domain"].unique())
     demo = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..errors import InputDataError
+from ..errors import ConfigError, InputDataError
 from ..io import write_parquet
 
 # The profile's survey answers, then where the user was born and lives.
@@ -221,6 +221,6 @@ def build_tables(archive: Path, manifest: Path, outputs: dict[str, Path]) -> Non
     tables = normalize(load_verified(archive, manifest))
     unknown = set(outputs) - set(tables)
     if unknown:
-        raise ValueError(f"unknown release tables requested: {sorted(unknown)}")
+        raise ConfigError(f"unknown release tables requested: {sorted(unknown)}")
     for name, path in outputs.items():
         write_parquet(tables[name], path)
