@@ -65,3 +65,26 @@ def test_every_adversarial_judge_text_gets_the_careful_readers_verdict() -> None
     print(f"\njudge texts: tried {len(CASES)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     wrong = [f"{c['format']}: {c['why']}: {o}" for c, o in results if o != "clean"]
     assert not wrong, "\n".join(wrong)
+
+
+def test_persistent_personas_reads_its_result_verdicts_as_the_careful_reader() -> None:
+    """The study's own `**Result:**` formats (upstream's glossed values tolerated) score the same
+    adversarial texts: none mis-scored; upstream's first-match reading is published_quirks."""
+    from personascope.persistence import rubrics
+
+    study = {"result_1_5": rubrics.LIKERT, "refusal": rubrics.REFUSAL, "pairwise": rubrics.PAIRWISE}
+    results = []
+    for case in CASES:
+        if case["format"] not in study:
+            continue
+        try:
+            value = study[case["format"]].parse(case["text"])
+        except ParseError:
+            value = None
+        if case["format"] == "pairwise" and value is not None:
+            value = str(value)
+        results.append((case, value))
+    wrong = [f"{c['format']}: {c['why']}: {v!r}" for c, v in results if v != c["expected"]]
+    print(f"\npersistence formats: tried {len(results)}, not as expected {len(wrong)}")
+    assert len(results) >= 100
+    assert not wrong, "\n".join(wrong)

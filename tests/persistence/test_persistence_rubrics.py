@@ -107,17 +107,34 @@ def test_judge_inputs_are_upstreams_preamble_and_query_blocks() -> None:
     [
         ("**Reasoning:** fine.\n\n**Result:** 4", 4),
         ("**Reasoning:** x\n**Result:** 5 (fully consistent)", 5),
-        ("**result:**   2\n**Result:** 5", 2),  # the first verdict counts, as upstream's search
     ],
 )
 def test_likert_parses_upstreams_result_format(text: str, expected: int) -> None:
     assert rubrics.likert_parser(text) == expected
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["Result: 4", "**Result:**4", "**Result:** 6", "**Result:** 0", "I give it a score of 4"],
-)
+def test_two_different_verdicts_are_a_failure_unless_published_quirks() -> None:
+    text = "**result:**   2\n**Result:** 5"
+    with pytest.raises(ParseError, match="different verdicts"):
+        rubrics.likert_parser(text)
+    # upstream's search takes the first: published_quirks reproduces it
+    assert rubrics.quirk_value("fidelity_style", text, 0, random.Random(0)) == (
+        2.0,
+        rubrics.STATUS_QUIRK_FALLBACK,
+    )
+    assert rubrics.quirk_value("bfi", text, 0, random.Random(0)) == (
+        2.0,
+        rubrics.STATUS_QUIRK_FALLBACK,
+    )
+
+
+def test_a_readable_verdict_without_upstreams_markdown_is_read() -> None:
+    # the careful reader (personascope.verdicts) reads these; upstream's regex did not
+    assert rubrics.likert_parser("Result: 4") == 4
+    assert rubrics.likert_parser("**Result:**4") == 4
+
+
+@pytest.mark.parametrize("text", ["**Result:** 6", "**Result:** 0", "I give it a score of 4"])
 def test_likert_refuses_anything_else(text: str) -> None:
     with pytest.raises(ParseError):
         rubrics.likert_parser(text)
