@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SHARED_DATA, job_stats, run_snakemake, write_config
 
-SHEET = "results/personalens/protocol/protocol.json"
-EXAMPLES = "results/personalens/protocol/protocol_examples.jsonl"
+SHEET = "results/personalens/protocol.json"
+EXAMPLES = "results/personalens/protocol_examples.jsonl"
 FIELD = re.compile(r"\{[a-z_]+\}")
 ASSISTANTS = {
     "claude-3-haiku",

@@ -24,9 +24,9 @@ PERSONALENS_RELEASE_TABLES = (
 PERSONALENS_TABLE = f"{PERSONALENS}/data/{{table}}.parquet"
 PERSONALENS_SAMPLE = f"{PERSONALENS}/data/sample.parquet"
 # the protocol sheet (issue #12): what would run, written before any model call
-PERSONALENS_PROTOCOL = f"{PERSONALENS}/protocol/protocol.json"
-PERSONALENS_PROTOCOL_MD = f"{PERSONALENS}/protocol/protocol.md"
-PERSONALENS_PROTOCOL_EXAMPLES = f"{PERSONALENS}/protocol/protocol_examples.jsonl"
+PERSONALENS_PROTOCOL = f"{PERSONALENS}/protocol.json"
+PERSONALENS_PROTOCOL_MD = f"{PERSONALENS}/protocol.md"
+PERSONALENS_PROTOCOL_EXAMPLES = f"{PERSONALENS}/protocol_examples.jsonl"
 PERSONALENS_DIALOGUES = f"{PERSONALENS}/dialogues/{{model}}/{{setting}}/shard-{{shard}}.parquet"
 PERSONALENS_DIALOGUE_USAGE = (
     f"{PERSONALENS}/dialogues/{{model}}/{{setting}}/shard-{{shard}}.usage.json"

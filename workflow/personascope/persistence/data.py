@@ -64,6 +64,11 @@ class InputError(InputDataError):
 # --- checksums ---------------------------------------------------------------------------------
 def read_manifest(path: str | Path) -> dict[str, str]:
     """`sha256  upstream/path` lines -> {upstream path: sha256}."""
+    if not Path(path).is_file():
+        raise InputError(
+            f"checksum manifest {path} not found: a pinned input is read only when verified "
+            "(commit a '<sha256>  <upstream path>' manifest for it)"
+        )
     out: dict[str, str] = {}
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
