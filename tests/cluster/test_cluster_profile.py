@@ -35,6 +35,7 @@ OPENS = {
     "persistence_judge_dialogues": ("judge",),
     "persistence_judge_conditioned": ("judge",),
     "persistence_judge_human_samples": ("judge",),
+    "personagym_answers": ("model",),
 }
 
 JOB = re.compile(r"^rule (\w+):\n(.*?)(?=^\S|\Z)", re.M | re.S)
@@ -188,6 +189,12 @@ def test_paper_config_gpu_jobs(tmp_path: Path, shared_data: Path) -> None:
         names = [wildcards[w] for w in OPENS.get(job["rule"], ())]
         if job["rule"] == "personalens_dialogues":  # the job also opens the user agent
             names.append(user_agent)
+        gym = merge(base, paper).get("personagym") or {}
+        if job["rule"] == "personagym_grading":  # a judge slot names its model in config
+            names.append(gym["judges"][wildcards["slot"]])
+        role = {"personagym_examples": "examples_model", "personagym_questions": "questions_model"}
+        if job["rule"] in role:
+            names.append(gym[role[job["rule"]]])
         vllm = [n for n in names if models[n]["engine"] == "vllm"]
         res = job["resources"]
         if vllm:
