@@ -70,7 +70,8 @@ def test_every_model_job_made_real_calls(default_run: Path) -> None:
     assert len(usage) >= 8
     for path in usage:
         models = json.loads(path.read_text(encoding="utf-8"))
-        assert sum(m["calls"] for m in models) > 0, path
+        # a job that opens no model (PersonaGym's questions in benchmark mode) has no entry
+        assert not models or sum(m["calls"] for m in models) > 0, path
 
 
 def test_table_and_figure(default_run: Path) -> None:

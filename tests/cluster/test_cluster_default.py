@@ -71,6 +71,19 @@ def submitted_rules(log: str) -> dict[str, str]:
     }
 
 
+def job_threads(log: str) -> dict[str, int]:
+    """rule -> the threads its jobs asked for ("rule X: ... threads: N" blocks; 1 if unsaid)."""
+    threads: dict[str, int] = {}
+    rule = None
+    for line in log.splitlines():
+        if match := re.match(r"(?:local)?rule (\w+):", line):
+            rule = match.group(1)
+            threads.setdefault(rule, 1)
+        elif (match := re.match(r"\s+threads: (\d+)", line)) and rule:
+            threads[rule] = int(match.group(1))
+    return threads
+
+
 def completion_records(workdir: Path) -> dict[str, dict[str, str]]:
     """slurmctld's job-completion log (jobcomp/filetxt): the jobs that ran in `workdir`."""
     records = {}
@@ -125,12 +138,14 @@ def test_embedded_default_through_slurm_equals_local_run(
     # two CPUs llama.cpp's threads get, everything on the CPU partition (no GPU model here).
     records = completion_records(slurm_dir)
     assert sorted(records) == sorted(submitted), (sorted(records), sorted(submitted))
+    threads = job_threads(log)
     for slurm_id, record in records.items():
         rule = submitted[slurm_id]
         assert record["JobState"] == "COMPLETED" and record["ExitCode"] == "0:0", (rule, record)
         assert record["Partition"] == "cpu", (rule, record)
-        assert record["ProcCnt"] == ("2" if rule in MODEL_RULES else "1"), (rule, record)
+        assert record["ProcCnt"] == str(threads[rule]), (rule, record)
     assert set(submitted.values()) >= MODEL_RULES
+    assert all(threads[rule] == 2 for rule in MODEL_RULES)
 
     # Inside each SLURM job, Snakemake ran the step in the analysis image (stand-in records).
     calls = standin_calls(env)
@@ -142,11 +157,12 @@ def test_embedded_default_through_slurm_equals_local_run(
     # nothing called, nothing added.
     local_usage, slurm_usage = usage_records(default_run), usage_records(slurm_dir)
     assert sorted(slurm_usage) == sorted(local_usage) and len(slurm_usage) >= 8
+    # (a job that opened no model, PersonaGym's questions in benchmark mode, has an empty usage)
     for name, models in local_usage.items():
-        assert sum(m["calls"] for m in models) > 0, (name, models)
+        assert not models or sum(m["calls"] for m in models) > 0, (name, models)
     for name, models in slurm_usage.items():
         assert sum(m["calls"] for m in models) == 0, (name, models)
-        assert sum(m["cache_hits"] for m in models) > 0, (name, models)
+        assert not models or sum(m["cache_hits"] for m in models) > 0, (name, models)
     assert cache_files(cache) == before
 
     # Same results, table for table (timing columns aside), and the same figures.

@@ -79,6 +79,7 @@ def vllm_config() -> dict[str, Any]:
             "model": "Qwen/Qwen2.5-72B-Instruct",
             "family": "qwen",
             "size_class": 2,
+            "prompt_family": "llama",
             "options": {"tensor_parallel_size": 4},
         },
         "small-vllm": {
@@ -86,6 +87,7 @@ def vllm_config() -> dict[str, Any]:
             "model": "Qwen/Qwen2.5-7B-Instruct",
             "family": "qwen",
             "size_class": 1,
+            "prompt_family": "llama",
             "resources": {"mem_mb": 32000, "runtime": 90, "partition": "h100-short"},
         },
         "api-judge": {
