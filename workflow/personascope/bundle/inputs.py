@@ -43,8 +43,9 @@ def license_of(entry: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 # Config keys whose value is an input file or folder: pinned sources' `local:` copies, and the
-# tables a user may hand over instead of the workflow's own.
-INPUT_KEYS = ("local", "ratings_table", "human_ratings")
+# tables a user may hand over instead of the workflow's own; `samples`: PersonaLens' named user
+# samples (an integer `samples` elsewhere is a count, not a path, and is skipped).
+INPUT_KEYS = ("local", "samples", "ratings_table", "human_ratings")
 
 
 def input_entries(config: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
