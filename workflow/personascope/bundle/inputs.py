@@ -81,9 +81,15 @@ def input_records(config: dict[str, Any], repo: Path) -> list[dict[str, Any]]:
     for key, entry in input_entries(config):
         value = entry[key.rsplit(".", 1)[1]]
         path = resolve_local(value, repo)
+        # A protocol pack is read with the upstream files beside it (protocol.py: a pack's
+        # file_root is its folder): the record holds the folder, and names the pack in it.
+        pack = path.name if key.endswith("protocol.local") and path.is_file() else None
+        if pack:
+            path = path.parent
         record = {
             "config_key": key,
             "local": value,
+            **({"pack": pack} if pack else {}),
             "path": str(path),
             "kind": "file" if path.is_file() else "folder",
             **{k: entry[k] for k in PIN_KEYS if entry.get(k)},

@@ -44,6 +44,12 @@ def matches(record: dict[str, Any], path: Path) -> bool:
 
 
 def locate_input(record: dict[str, Any], unpacked: Path, inputs_dir: Path | None) -> Path:
+    """The path the config names: the input's folder, or the pack file inside it."""
+    found = locate_copy(record, unpacked, inputs_dir)
+    return found / record["pack"] if record.get("pack") else found
+
+
+def locate_copy(record: dict[str, Any], unpacked: Path, inputs_dir: Path | None) -> Path:
     """The bundle's copy of an input, or a local copy that matches every recorded sha256."""
     if record["redistributed"]:
         folder = unpacked / input_member(record, "")
