@@ -19,10 +19,12 @@ from sklearn.metrics import cohen_kappa_score
 
 from .io import read_parquet, write_json, write_text
 from .judging import STATUS_FAILED, STATUS_OK_CONSTRAINED, STATUSES
+from .steps import as_list
 
 
-def read_judgments(paths: Sequence[Path]) -> pd.DataFrame:
-    frames = [read_parquet(p) for p in paths]
+def read_judgments(paths: Path | Sequence[Path]) -> pd.DataFrame:
+    # a rule's list input of one file reaches the step as that one path (steps.as_list)
+    frames = [read_parquet(p) for p in as_list(paths)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
