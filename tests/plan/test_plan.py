@@ -102,7 +102,12 @@ def test_plan_command_prints_and_writes_the_plan(tmp_path: Path) -> None:
     assert "paper Table 13" in proc.stdout
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert (tmp_path / "plan.md").read_text() == proc.stdout
-    assert plan["studies"] == {"personalens": "estimated", "persistence": "estimated"}
+    # paper.yaml inherits the default's studies, PersonaGym included since it joined the default
+    assert plan["studies"] == {
+        "personalens": "estimated",
+        "persistence": "estimated",
+        "personagym": "estimated",
+    }
 
 
 def test_a_study_without_an_estimator_is_reported_not_skipped_silently(tmp_path: Path) -> None:
