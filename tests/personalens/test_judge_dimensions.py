@@ -3,6 +3,8 @@ default parse is strict (a failure is recorded, never a score), `published_quirk
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from personascope.dialogue import ASSISTANT, USER, Dialogue, Turn
 from personascope.errors import ParseError
@@ -109,3 +111,26 @@ def test_turn_level_rows_one_per_turn_and_failures_stay_unscored():
         (1, None, "parse_failure"),
         (2, None, "parse_failure"),
     ]
+
+
+def test_turn_level_is_constrained_to_one_section_per_turn(pack):
+    f = fmt(pack, J.TURN_LEVEL)
+    sections = J.parser_for(pack, J.TURN_LEVEL, quirks=False, n_turns=2)
+    constraint = sections.constraint("answer", 160)
+    # what a grammar-bound judge writes: each header, then its score line, then the reasoning
+    answer = (
+        f"{f.block} 1\n{f.label}: 3\n{f.after}: the alarm\n"
+        f"{f.block} 2\n{f.label}: 1\n{f.after}: no profile"
+    )
+    assert re.fullmatch(constraint.regex, answer)
+    assert sections.read_constrained(answer, "grammar", "answer") == [3, 1]
+    assert sections(answer) == [3, 1]  # the free parser reads it the same
+    assert not re.fullmatch(constraint.regex, answer.replace(f"{f.block} 2", f"{f.block} 3"))
+    assert not re.fullmatch(constraint.regex, answer.replace(": 1\n", ": 7\n"))
+
+
+def test_a_dialogue_without_an_assistant_turn_gets_no_turn_level_task(pack):
+    d = Dialogue("m|base|user0/SD-Alarm-task-1", {}, max_user_turns=0)
+    d.turns = [Turn(USER, "a")]
+    tasks = J.judge_tasks(pack, d, [J.TURN_LEVEL], quirks=False)
+    assert tasks == []

@@ -452,9 +452,18 @@ class SectionedVerdicts:
     item: VerdictFormat
     count: int
     header: str
+    # what follows each header in a constrained answer; a newline makes the header a line of its
+    # own, whose rest (`(First 2 Turns):`) free answers may fill as the template shows it
+    # (PersonaLens); PersonaGym's reasoning follows on the header's line
+    separator: str = " "
 
     def to_record(self) -> dict[str, Any]:
-        return {"sections": self.count, "header": self.header, "each": self.item.to_record()}
+        return {
+            "sections": self.count,
+            "header": self.header,
+            "separator": self.separator,
+            "each": self.item.to_record(),
+        }
 
     def __post_init__(self) -> None:
         if "{k}" not in self.header or self.count < 1:
@@ -479,8 +488,11 @@ class SectionedVerdicts:
         out: list[Any] = []
         for i, head in enumerate(heads):
             end = heads[i + 1].start() if i + 1 < len(heads) else len(visible)
+            body = visible[head.end() : end]
+            if self.separator.startswith("\n"):  # a header line: the rest of it is its own
+                body = body.partition("\n")[2]
             try:
-                out.append(self.item.parse(visible[head.end() : end]))
+                out.append(self.item.parse(body))
             except ParseError as exc:
                 out.append(ParseError(f"section {i + 1}: {exc}"))
         return out
@@ -499,12 +511,14 @@ class SectionedVerdicts:
         per_section = max(0, max_tokens // self.count)
         parts: Parts = []
         for k in range(1, self.count + 1):
-            parts.append(("literal", ("" if k == 1 else "\n") + self.header.format(k=k) + " "))
+            lead = ("" if k == 1 else "\n") + self.header.format(k=k) + self.separator
+            parts.append(("literal", lead))
             inner = self.item._parts(mode, per_section - len(self.header) - 2)
             parts += inner[1:] if inner[0] == ("literal", "") else inner
         return parts
 
     def constraint(self, mode: str, max_tokens: int) -> Constraint:
+        parts = self._parts(mode, max_tokens)
         schema = {
             "type": "object",
             "properties": {
@@ -519,9 +533,7 @@ class SectionedVerdicts:
             "additionalProperties": False,
         }
         name = f"{self.count}x{_slug(_core(self.item.label))}_{mode}"
-        return compile_constraint(
-            name, self._parts(mode, max_tokens), self.item._value_alternatives(), schema
-        )
+        return compile_constraint(name, parts, self.item._value_alternatives(), schema)
 
     def read_constrained(self, text: str, form: str, mode: str) -> list[Any]:
         if form in ("regex", "grammar"):

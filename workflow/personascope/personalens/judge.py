@@ -36,7 +36,7 @@ from ..judging import JudgeTask, judge
 from ..models import EngineSet, ModelJobParams
 from ..protocol import Pack, load_pack
 from ..steps import step
-from ..verdicts import VerdictFormat, boolean_verdict, integer_verdict
+from ..verdicts import SectionedVerdicts, VerdictFormat, boolean_verdict, integer_verdict
 from .scenarios import load_contexts
 from .templates import JUDGE_TEMPLATES, judge_key, judge_messages
 
@@ -168,26 +168,15 @@ def verdict_parser(label: str, quirks: bool) -> Callable[[str], bool]:
     return parse
 
 
-def turn_scores_parser(fmt: ScoreFormat, n_turns: int) -> Callable[[str], list[int]]:
-    """Chain-of-turn: one `<block> k` section per assistant turn, each with one score."""
-    block = re.compile(rf"^[\s*#]*{re.escape(fmt.block or '')}\s+(\d+)\b", re.M | re.IGNORECASE)
-    score = score_parser(fmt, quirks=False)
-
-    def parse(text: str) -> list[int]:
-        heads = list(block.finditer(text))
-        numbers = [int(h.group(1)) for h in heads]
-        if numbers != list(range(1, n_turns + 1)):
-            raise ParseError(f"expected {fmt.block} 1..{n_turns}, found {numbers}")
-        ends = [h.start() for h in heads[1:]] + [len(text)]
-        return [score(text[h.end() : end]) for h, end in zip(heads, ends, strict=True)]
-
-    parse.format_hint = f"{fmt.block} 1 to {n_turns}, each with {score.format_hint}"  # type: ignore[attr-defined]
-    return parse
+def turn_verdicts(fmt: ScoreFormat, n_turns: int) -> SectionedVerdicts:
+    """Chain-of-turn: one `<block> k` section per assistant turn, each with one score (its
+    header as the template numbers it; a constrained answer puts the score on the next line)."""
+    return SectionedVerdicts(score_verdict(fmt), n_turns, f"{fmt.block} {{k}}", separator="\n")
 
 
 def parser_for(
     pack: Pack, dim: str, quirks: bool, n_turns: int
-) -> VerdictFormat | Callable[[str], Any]:
+) -> VerdictFormat | SectionedVerdicts | Callable[[str], Any]:
     """The verdict format of a dimension (or upstream's reading of it, with `quirks`)."""
     key = judge_key(dim)
     template = pack.text(key)
@@ -197,7 +186,7 @@ def parser_for(
         return completion_verdict(template, key)
     fmt = score_format(template, key)
     if dim == TURN_LEVEL:
-        return turn_scores_parser(fmt, n_turns)
+        return turn_verdicts(fmt, n_turns)
     return score_parser(fmt, quirks=True) if quirks else score_verdict(fmt)
 
 
@@ -221,6 +210,7 @@ def judge_tasks(pack: Pack, dialogue: Dialogue, dims: list[str], quirks: bool) -
             parser_for(pack, dim, quirks, n_turns),
         )
         for dim in dims
+        if dim != TURN_LEVEL or n_turns  # no assistant turn: no turn to score
     ]
 
 
