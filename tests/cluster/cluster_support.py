@@ -19,7 +19,6 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SLURM_SCRIPT = HERE / "slurm_cluster.sh"
 STANDIN_DIR = HERE / "standin"  # holds the `apptainer` STAND-IN (not a container runtime)
 PROFILE = REPO / "slurm"  # the top-level link the documented `--profile slurm` resolves to
 
@@ -34,6 +33,8 @@ write_config = root_conftest.write_config
 job_stats = root_conftest.job_stats
 absolute_local_paths = root_conftest.absolute_local_paths
 SNAKEMAKE = root_conftest.SNAKEMAKE
+SLURM_SCRIPT = root_conftest.SLURM_SCRIPT
+SLURM_STATE = root_conftest.SLURM_STATE
 
 GPU_RESOURCES = {"gpus": 1, "gpu_model": "h100", "mem_mb": 2000, "cpus_per_task": 2, "runtime": 30}
 

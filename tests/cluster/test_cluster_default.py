@@ -16,7 +16,6 @@ the host). SLURM itself is real: sbatch, slurmctld, slurmd, job-completion recor
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cluster_support import (
+    SLURM_STATE,
     absolute_local_paths,
     comparable,
     job_stats,
@@ -37,7 +37,6 @@ from cluster_support import (
 
 pytestmark = pytest.mark.workflow
 
-SLURM_STATE = Path(os.environ.get("PERSONASCOPE_SLURM_DIR", "/tmp/personascope-slurm"))
 MODEL_RULES = {
     "personalens_dialogues",
     "personalens_judge",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cluster_support import (
+    SLURM_STATE,
     calls_running,
     cluster_config,
     comparable,
@@ -31,7 +32,6 @@ from cluster_support import (
 
 pytestmark = pytest.mark.workflow
 
-SLURM_STATE = Path(os.environ.get("PERSONASCOPE_SLURM_DIR", "/tmp/personascope-slurm"))
 # The PersonaLens chain release -> sample -> dialogues (GPU-sized) -> judge, plus a dialogue
 # table: five SLURM jobs. One judge dimension keeps the local model's calls to a handful.
 TARGETS = (
