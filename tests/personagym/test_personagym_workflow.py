@@ -1,6 +1,6 @@
-"""The embedded default's PersonaGym slice, run by `snakemake` as a user runs it, on the real
-local model: every stage, both judges, PersonaScore, tables with the published runs, figure;
-then the upstream-quirks mode on the same answers."""
+"""The embedded default's PersonaGym slice (the session's shared run of the default,
+conftest.default_run), on the real local model: every stage, both judges, PersonaScore, tables
+with the published runs, figure; then the upstream-quirks mode on the same answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import job_stats, run_snakemake, write_config
+import yaml
+from conftest import DEFAULT_RUN_CONFIG, copy_run, job_stats, run_snakemake, write_config
 from personascope import paths
 
 pytestmark = pytest.mark.workflow
@@ -22,24 +23,17 @@ TARGETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gym_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Path, str]:
-    workdir = tmp_path_factory.mktemp("gym")
-    config = write_config(workdir / "gym.yaml", {"studies": ["personagym"], "cache_dir": "cache"})
-    proc = run_snakemake(workdir, "--cores", "2", *TARGETS, configfile=config)
-    return workdir, proc.stdout + proc.stderr
+MODEL = "smollm2-135m"
 
 
-def test_every_stage_ran_on_both_judges(gym_run: tuple[Path, str]) -> None:
-    workdir, log = gym_run
-    stats = job_stats(log)
-    assert stats["personagym_grading"] == 2 and stats["personagym_answers"] == 1
-    answers = pd.read_parquet(workdir / paths.PERSONAGYM_ANSWERS.format(model="smollm2-135m"))
+def test_every_stage_ran_on_both_judges(default_run: Path) -> None:
+    workdir = default_run
+    for target in TARGETS:
+        assert (workdir / target).is_file(), target
+    answers = pd.read_parquet(workdir / paths.PERSONAGYM_ANSWERS.format(model=MODEL))
     assert len(answers) == 10 and set(answers["status"]) == {"ok"}
     for slot in paths.PERSONAGYM_JUDGE_SLOTS:
-        grading = pd.read_parquet(
-            workdir / paths.PERSONAGYM_GRADING.format(slot=slot, model="smollm2-135m")
-        )
+        grading = pd.read_parquet(workdir / paths.PERSONAGYM_GRADING.format(slot=slot, model=MODEL))
         assert len(grading) == 10 and grading.groupby("task")["group"].nunique().eq(1).all()
         ok = grading["status"].str.startswith("ok")  # ok, ok_after_reask, ok_constrained
         # a grade is 1..5 exactly when it parsed; a failure is never a score
@@ -47,8 +41,8 @@ def test_every_stage_ran_on_both_judges(gym_run: tuple[Path, str]) -> None:
         assert grading.loc[~ok, "grade"].isna().all()
 
 
-def test_protocol_sheet_names_texts_models_and_counts(gym_run: tuple[Path, str]) -> None:
-    workdir, _ = gym_run
+def test_protocol_sheet_names_texts_models_and_counts(default_run: Path) -> None:
+    workdir = default_run
     sheet = json.loads((workdir / paths.PERSONAGYM_PROTOCOL_JSON).read_text(encoding="utf-8"))
     for key in ("texts", "sampling", "models", "judge_mode", "published_quirks", "personas"):
         assert key in sheet
@@ -65,8 +59,8 @@ def test_protocol_sheet_names_texts_models_and_counts(gym_run: tuple[Path, str])
     } <= kinds
 
 
-def test_tables_put_the_published_runs_beside_ours(gym_run: tuple[Path, str]) -> None:
-    workdir, _ = gym_run
+def test_tables_put_the_published_runs_beside_ours(default_run: Path) -> None:
+    workdir = default_run
     table = pd.read_csv(workdir / paths.personagym_table("published_comparison"))
     assert (table["source"] == "published").sum() == 6
     assert (table["source"] == "ours").sum() == 1
@@ -80,14 +74,15 @@ def test_tables_put_the_published_runs_beside_ours(gym_run: tuple[Path, str]) ->
     assert (workdir / paths.personagym_figure("score_vs_capability", "png")).stat().st_size > 0
 
 
-def test_quirks_mode_regrades_the_same_answers(gym_run: tuple[Path, str]) -> None:
-    workdir, _ = gym_run
-    answers = workdir / paths.PERSONAGYM_ANSWERS.format(model="smollm2-135m")
+def test_quirks_mode_regrades_the_same_answers(default_run: Path, tmp_path: Path) -> None:
+    workdir = copy_run(default_run, tmp_path / "run")
+    answers = workdir / paths.PERSONAGYM_ANSWERS.format(model=MODEL)
     before = pd.read_parquet(answers)
-    config = write_config(
-        workdir / "quirks.yaml",
-        {"studies": ["personagym"], "cache_dir": "cache", "personagym": {"published_quirks": True}},
-    )
+    # the shared run's own config (its inputs), PersonaGym alone, with upstream's quirks
+    quirks = yaml.safe_load((workdir / DEFAULT_RUN_CONFIG).read_text(encoding="utf-8"))
+    quirks["studies"] = ["personagym"]
+    quirks.setdefault("personagym", {})["published_quirks"] = True
+    config = write_config(workdir / "quirks.yaml", quirks)
     proc = run_snakemake(workdir, "--cores", "2", *TARGETS, configfile=config)
     stats = job_stats(proc.stdout + proc.stderr)
     assert stats["personagym_grading"] == 2 and stats["personagym_examples"] == 1
