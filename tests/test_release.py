@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PERSONALENS_ARCHIVE, REPO
+from personascope.personalens.datastats import demographics_table
 from personascope.personalens.release import ReleaseError, load_verified, normalize
 
 MANIFEST = REPO / "resources/checksums/personalens-e755f90a3600e80222e129a14a3b218fc6d2c808.sha256"
@@ -67,3 +68,32 @@ def test_a_missing_or_broken_archive_is_named(tmp_path: Path) -> None:
     junk.write_bytes(b"not a tarball")
     with pytest.raises(ReleaseError, match=r"junk\.tar\.gz"):
         load_verified(junk, MANIFEST)
+
+
+def test_demographics_give_the_papers_tables_6_and_7(release_files: dict[str, bytes]) -> None:
+    table = demographics_table(normalize(release_files)["profiles"].to_pandas())
+    counts = {(r.attribute, r.value): r.count for r in table.itertuples()}
+    # every region row of the paper's Table 7 (its counts, from the country of birth)
+    paper_regions = {
+        "US": 338,
+        "Europe": 313,
+        "UK": 292,
+        "Latin America and the Caribbean": 146,
+        "Australia and New Zealand": 129,
+        "Africa": 118,
+        "Asia": 60,
+        "Northern America": 50,
+        "Middle East": 50,
+        "Oceania": 1,
+        "Prefer not to say": 3,
+    }
+    assert {v: c for (a, v), c in counts.items() if a == "region"} == paper_regions
+    # and a row of each survey attribute of Tables 6 and 7
+    for row, paper in {
+        ("religion", "Non-religious"): 762,
+        ("employment_status", "Working full-time"): 712,
+        ("education", "University Bachelors Degree"): 637,
+        ("marital_status", "Never been married"): 870,
+        ("english_proficiency", "Native speaker"): 886,
+    }.items():
+        assert counts[row] == paper, row

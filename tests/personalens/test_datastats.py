@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from personascope.personalens import datastats
+from personascope.personalens import datastats, regions
 
 
 def test_domain_table_counts_md_toward_each_domain() -> None:
@@ -33,21 +33,24 @@ def test_demographics_percent_and_region() -> None:
             for attr in datastats.DEMOGRAPHIC_ATTRIBUTES
             if attr != "region"
         }
-        | {"reside_country": ["Canada", "Mexico", "Chile", "Prefer not to say"]}
+        # the region comes from the country of birth, not of residence
+        | {"birth_country": ["Canada", "Mexico", "Chile", "Prefer not to say"]}
+        | {"reside_country": ["United States"] * 4}
     )
     table = datastats.demographics_table(profiles)
     assert list(table.columns) == ["attribute", "value", "count", "percent"]
     region = table[table["attribute"] == "region"].set_index("value")
-    assert region.loc["North America", "count"] == 2
-    assert region.loc["North America", "percent"] == pytest.approx(50.0)
-    assert region.loc["South America", "percent"] == pytest.approx(25.0)
+    assert region.loc["Northern America", "count"] == 1
+    assert region.loc["Latin America and the Caribbean", "count"] == 2
+    assert region.loc["Latin America and the Caribbean", "percent"] == pytest.approx(50.0)
     assert region.loc["Prefer not to say", "count"] == 1
+    assert "US" not in region.index
     assert set(table["attribute"]) == set(datastats.DEMOGRAPHIC_ATTRIBUTES)
 
 
 def test_unknown_country_is_an_error() -> None:
     with pytest.raises(ValueError, match="Atlantis"):
-        datastats.region_of("Atlantis")
+        regions.region_of("Atlantis")
 
 
 def test_evenness() -> None:

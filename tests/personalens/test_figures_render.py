@@ -61,7 +61,12 @@ def test_result_figures_render(tmp_path: Path, name: str, parsed: bool) -> None:
     table.to_csv(csv, index=False)
     pdf, png = tmp_path / "f.pdf", tmp_path / "f.png"
     call_step(
-        figures.figure, {"table": csv}, {"pdf": pdf, "png": png}, name=name, figure_setting=None
+        figures.figure,
+        {"table": csv},
+        {"pdf": pdf, "png": png},
+        name=name,
+        focus_assistant=None,
+        focus_setting=None,
     )
     assert pdf.read_bytes().startswith(b"%PDF")
     assert png.read_bytes().startswith(b"\x89PNG")
@@ -70,7 +75,7 @@ def test_result_figures_render(tmp_path: Path, name: str, parsed: bool) -> None:
 def test_demographics_figure_keeps_na_as_a_value(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     profiles = pd.DataFrame(
         {a: ["x", "N/A"] for a in datastats.DEMOGRAPHIC_ATTRIBUTES if a != "region"}
-        | {"reside_country": ["Canada", "Japan"]}
+        | {"birth_country": ["Canada", "Japan"]}
     )
     csv = tmp_path / "demographics.csv"
     datastats.demographics_table(profiles).to_csv(csv, index=False)
@@ -88,7 +93,8 @@ def test_demographics_figure_keeps_na_as_a_value(tmp_path: Path, monkeypatch) ->
         {"table": csv},
         {"pdf": pdf, "png": png},
         name="demographics",
-        figure_setting=None,
+        focus_assistant=None,
+        focus_setting=None,
     )
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "N/A" in seen["values"]  # a release value, not a missing cell

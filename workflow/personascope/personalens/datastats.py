@@ -14,128 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
+from .regions import COUNTRY_COLUMN, region_of
 from .release import SURVEY_ATTRIBUTES
 
-# The demographics table: the survey answers, and the region of the country of residence.
+# The demographics table: the survey answers, and the paper's region of the country of birth.
 DEMOGRAPHIC_ATTRIBUTES = (*SURVEY_ATTRIBUTES, "region")
-
-# reside_country -> region. Continents as in the UN M49 geoscheme, except that the Americas are
-# split into North America (incl. Mexico) and South America (incl. Central America and the
-# Caribbean), as survey panels usually report them. "Prefer not to say" stays its own value.
-# A country not listed here is an error (naming it), never silently bucketed.
-REGIONS: dict[str, tuple[str, ...]] = {
-    "North America": ("United States", "Canada", "Mexico"),
-    "South America": (
-        "Argentina",
-        "Bolivia",
-        "Brazil",
-        "Chile",
-        "Colombia",
-        "Costa Rica",
-        "Cuba",
-        "Dominican Republic",
-        "Ecuador",
-        "El Salvador",
-        "Guatemala",
-        "Honduras",
-        "Jamaica",
-        "Nicaragua",
-        "Panama",
-        "Paraguay",
-        "Peru",
-        "Puerto Rico",
-        "Trinidad and Tobago",
-        "Uruguay",
-        "Venezuela",
-    ),
-    "Europe": (
-        "United Kingdom",
-        "Ireland",
-        "France",
-        "Germany",
-        "Spain",
-        "Portugal",
-        "Italy",
-        "Belgium",
-        "Netherlands",
-        "Luxembourg",
-        "Switzerland",
-        "Austria",
-        "Denmark",
-        "Norway",
-        "Sweden",
-        "Finland",
-        "Iceland",
-        "Poland",
-        "Czechia",
-        "Czech Republic",
-        "Slovakia",
-        "Hungary",
-        "Slovenia",
-        "Croatia",
-        "Serbia",
-        "Romania",
-        "Bulgaria",
-        "Greece",
-        "Estonia",
-        "Latvia",
-        "Lithuania",
-        "Ukraine",
-        "Malta",
-        "Cyprus",
-        "Russian Federation",
-    ),
-    "Asia": (
-        "Israel",
-        "Japan",
-        "Korea, Republic of",
-        "China",
-        "India",
-        "Indonesia",
-        "Malaysia",
-        "Philippines",
-        "Singapore",
-        "Thailand",
-        "Viet Nam",
-        "Turkey",
-        "United Arab Emirates",
-        "Saudi Arabia",
-        "Pakistan",
-        "Bangladesh",
-        "Hong Kong",
-        "Taiwan",
-    ),
-    "Africa": (
-        "South Africa",
-        "Lesotho",
-        "Tanzania, United Republic of",
-        "Nigeria",
-        "Kenya",
-        "Egypt",
-        "Ghana",
-        "Morocco",
-        "Zimbabwe",
-        "Botswana",
-        "Namibia",
-        "Uganda",
-        "Ethiopia",
-    ),
-    "Oceania": ("Australia", "New Zealand"),
-}
-COUNTRY_REGION = {c: region for region, countries in REGIONS.items() for c in countries}
-NOT_SAID = "Prefer not to say"
-
-
-def region_of(country: str) -> str:
-    if country in (NOT_SAID, "", "N/A"):
-        return NOT_SAID
-    try:
-        return COUNTRY_REGION[country]
-    except KeyError:
-        raise InputDataError(
-            f"profiles.reside_country: no region for country {country!r}; add it to "
-            "personascope/personalens/datastats.py REGIONS"
-        ) from None
 
 
 def domain_table(scenarios: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +39,9 @@ def domain_table(scenarios: pd.DataFrame) -> pd.DataFrame:
 
 
 def demographics_table(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Counts and percentages of every demographic value (region derived from reside_country)."""
-    frame = profiles.assign(region=profiles["reside_country"].map(region_of))
+    """Counts and percentages of every demographic value (region: the paper's Table 7 rows,
+    from the country of birth; personalens/regions.py)."""
+    frame = profiles.assign(region=profiles[COUNTRY_COLUMN].map(region_of))
     rows = []
     total = len(frame)
     for attr in DEMOGRAPHIC_ATTRIBUTES:

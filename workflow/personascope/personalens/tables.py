@@ -4,8 +4,12 @@ release, the judge tables with bootstrap CIs, the dialogue tables and judge-huma
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..io import read_parquet, write_csv, write_latex
 from ..steps import NoParams, as_list, step
@@ -23,12 +27,26 @@ from .results import DIALOGUE_TABLES, JUDGE_TABLES, load, write_table
 class JudgeTableParams:
     name: str
     turn_level_domains: list[str] | None
+    focus_assistant: str | None
+    focus_setting: str | None
 
 
 @dataclasses.dataclass(frozen=True)
 class DialogueTableParams:
     name: str
     self_bleu_sample: int
+    focus_assistant: str | None
+    focus_setting: str | None
+
+
+def table_options(table: Callable[..., pd.DataFrame], params: Any) -> dict[str, Any]:
+    """The options a table function takes (those of its keyword parameters the step's params
+    set; turn_level's `domains` is config's turn_level_domains)."""
+    given = dataclasses.asdict(params)
+    if "turn_level_domains" in given:
+        given["domains"] = given.pop("turn_level_domains")
+    names = list(inspect.signature(table).parameters)[1:]
+    return {name: given[name] for name in names if name in given}
 
 
 @step(NoParams)
@@ -40,7 +58,7 @@ def dataset_tables(inputs: dict[str, Any], outputs: dict[str, Path], params: NoP
         "domains": (domain_table(scenarios), "PersonaLens domains: tasks and user-task dialogues."),
         "demographics": (
             demographics_table(read_parquet(inputs["profiles"])),
-            "PersonaLens user demographics (region derived from country of residence).",
+            "PersonaLens user demographics (regions as the paper's Table 7, by country of birth).",
         ),
         "preferences": (
             preference_table(
@@ -57,8 +75,8 @@ def dataset_tables(inputs: dict[str, Any], outputs: dict[str, Path], params: NoP
 @step(JudgeTableParams)
 def judge_table(inputs: dict[str, Any], outputs: dict[str, Path], params: JudgeTableParams) -> None:
     judgments = load(as_list(inputs["judgments"]))
-    kwargs = {"domains": params.turn_level_domains} if params.name == "turn_level" else {}
-    table = JUDGE_TABLES[params.name](judgments, **kwargs)
+    build = JUDGE_TABLES[params.name]
+    table = build(judgments, **table_options(build, params))
     write_table(params.name, table, outputs["csv"], outputs["tex"])
 
 
@@ -67,10 +85,8 @@ def dialogue_table(
     inputs: dict[str, Any], outputs: dict[str, Path], params: DialogueTableParams
 ) -> None:
     dialogues = load(as_list(inputs["dialogues"]))
-    kwargs = (
-        {"self_bleu_sample": params.self_bleu_sample} if params.name == "lexical_diversity" else {}
-    )
-    table = DIALOGUE_TABLES[params.name](dialogues, **kwargs)
+    build = DIALOGUE_TABLES[params.name]
+    table = build(dialogues, **table_options(build, params))
     write_table(params.name, table, outputs["csv"], outputs["tex"])
 
 
