@@ -12,7 +12,7 @@ from personascope.personalens.agreement import agreement_table, cohen, fleiss, r
 def test_cohen_unweighted_binary() -> None:
     # judge [1,1,0,0] vs annotator [1,0,0,0]: observed agreement 3/4;
     # chance = P(1)P(1) + P(0)P(0) = 1/2*1/4 + 1/2*3/4 = 1/2; kappa = (3/4-1/2)/(1/2) = 1/2
-    assert cohen([1, 1, 0, 0], [1, 0, 0, 0], ordinal=False) == pytest.approx(0.5)
+    assert cohen([1, 1, 0, 0], [1, 0, 0, 0], weighted=False) == pytest.approx(0.5)
 
 
 def test_cohen_quadratic_weighted() -> None:
@@ -21,12 +21,14 @@ def test_cohen_quadratic_weighted() -> None:
     # expected: marginals a = (1/3,1/3,1/3), b = (1/3,2/3,0):
     #   sum_ij a_i b_j (i-j)^2 = 1/3*[(2/3)*1] + 1/3*[(1/3)*1] + 1/3*[(1/3)*4 + (2/3)*1] = 1
     # kappa = 1 - (1/3)/1 = 2/3
-    assert cohen([1, 2, 3], [1, 2, 2], ordinal=True) == pytest.approx(2 / 3)
+    assert cohen([1, 2, 3], [1, 2, 2], weighted=True) == pytest.approx(2 / 3)
+    # unweighted: po = 2/3, pe = 1/3*1/3 + 1/3*2/3 + 0 = 1/3, kappa = (2/3-1/3)/(2/3) = 1/2
+    assert cohen([1, 2, 3], [1, 2, 2], weighted=False) == pytest.approx(1 / 2)
 
 
 def test_cohen_undefined_cases_are_nan() -> None:
-    assert pd.isna(cohen([1], [1], ordinal=True))
-    assert pd.isna(cohen([2, 2, 2], [2, 2, 2], ordinal=True))
+    assert pd.isna(cohen([1], [1], weighted=True))
+    assert pd.isna(cohen([2, 2, 2], [2, 2, 2], weighted=False))
 
 
 def test_fleiss_by_hand() -> None:
@@ -71,6 +73,8 @@ def test_agreement_table_averages_annotators_and_skips_failed_judgments(tmp_path
     row = table.loc["task_completion"]
     assert row["judge_pairs"] == 6  # d4 failed to parse: never paired
     assert row["cohen_kappa"] == pytest.approx((1 + 2 / 5) / 2)
+    # two values: the quadratic weights change nothing
+    assert row["cohen_kappa_weighted"] == pytest.approx(row["cohen_kappa"])
     # Fleiss over the 3 items both rated: [1,1],[1,0],[0,0] -> P = 1,0,1 -> 2/3;
     # shares 1/2 -> P_e 1/2 -> 1/3
     assert row["fleiss_items"] == 3

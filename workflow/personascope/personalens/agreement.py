@@ -12,9 +12,11 @@ Human ratings CSV (one row per rating; header required):
 - `rating`: the annotator's score.
 
 Cohen's kappa (sklearn) between the judge and each annotator, per metric, over the dialogues
-both rated (judge parse failures excluded), then averaged over annotators; quadratic weights for
-the ordinal scores, unweighted for task completion. Fleiss' kappa (statsmodels) among the
-annotators over the dialogues every annotator of that metric rated.
+both rated (judge parse failures excluded), then averaged over annotators: unweighted, as the
+paper's Table 5, and quadratic-weighted as an extra column (`cohen_kappa_weighted`: the 1-5
+scores are ordinal; for the two-valued task completion it equals the unweighted one). Fleiss'
+kappa (statsmodels) among the annotators over the dialogues every annotator of that metric
+rated.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def read_ratings(path: Path) -> pd.DataFrame:
     return out
 
 
-def cohen(a: list[int] | np.ndarray, b: list[int] | np.ndarray, ordinal: bool) -> float:
+def cohen(a: list[int] | np.ndarray, b: list[int] | np.ndarray, weighted: bool) -> float:
     from sklearn.metrics import cohen_kappa_score
 
     if len(a) < 2:
@@ -107,7 +109,11 @@ def cohen(a: list[int] | np.ndarray, b: list[int] | np.ndarray, ordinal: bool) -
     labels = sorted(set(a) | set(b))
     if len(labels) < 2:
         return float("nan")  # one category only: chance agreement is 1, kappa undefined
-    return float(cohen_kappa_score(a, b, weights="quadratic" if ordinal else None, labels=labels))
+    return float(cohen_kappa_score(a, b, weights="quadratic" if weighted else None, labels=labels))
+
+
+def mean_or_nan(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def fleiss(ratings: pd.DataFrame) -> float:
@@ -131,26 +137,27 @@ def agreement_table(judgments: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFr
         if human.empty:
             continue
         judge = parsed[parsed["dimension"] == metric].set_index("dialogue_id")["value"]
-        ordinal = metric in ORDINAL
-        kappas, pairs = [], 0
+        kappas: dict[bool, list[float]] = {False: [], True: []}
+        pairs = 0
         for _, group in human.groupby("annotator", sort=True):
             common = group[group["dialogue_id"].isin(judge.index)]
             pairs += len(common)
-            kappa = cohen(
-                judge.loc[common["dialogue_id"]].astype(int).tolist(),
-                common["rating"].astype(int).tolist(),
-                ordinal,
-            )
-            if not math.isnan(kappa):
-                kappas.append(kappa)
+            for weighted, found in kappas.items():
+                kappa = cohen(
+                    judge.loc[common["dialogue_id"]].astype(int).tolist(),
+                    common["rating"].astype(int).tolist(),
+                    weighted,
+                )
+                if not math.isnan(kappa):
+                    found.append(kappa)
         wide = human.pivot(index="dialogue_id", columns="annotator", values="rating").dropna()
         rows.append(
             {
                 "metric": metric,
-                "weights": "quadratic" if ordinal else "none",
                 "annotators": human["annotator"].nunique(),
                 "judge_pairs": pairs,
-                "cohen_kappa": float(np.mean(kappas)) if kappas else float("nan"),
+                "cohen_kappa": mean_or_nan(kappas[False]),
+                "cohen_kappa_weighted": mean_or_nan(kappas[True]),
                 "fleiss_items": len(wide),
                 "fleiss_kappa": fleiss(wide),
             }
@@ -159,10 +166,10 @@ def agreement_table(judgments: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFr
         rows,
         columns=[
             "metric",
-            "weights",
             "annotators",
             "judge_pairs",
             "cohen_kappa",
+            "cohen_kappa_weighted",
             "fleiss_items",
             "fleiss_kappa",
         ],
