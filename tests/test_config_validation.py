@@ -33,6 +33,10 @@ from conftest import PERSONALENS_ARCHIVE, run_snakemake, write_config
             ["personalens.assistants", "gpt-9", "not in the model registry"],
         ),
         (
+            {"personalens": {"focus_setting": "base"}},  # the default runs vanilla, base+all
+            ["config personalens.focus_setting: 'base' is not one of personalens.settings"],
+        ),
+        (
             {"data": {"personalens": {"local": "/nonexistent/archive.tar.gz"}}},
             ["data.personalens.local", "/nonexistent/archive.tar.gz", "not found"],
         ),

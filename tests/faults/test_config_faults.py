@@ -70,7 +70,7 @@ BAD: list[tuple[str, Edit, str]] = [
     ("setting base+", setter(f"{PL}.settings", ["base+"]), "settings[0]"),
     ("setting Vanilla", setter(f"{PL}.settings", ["Vanilla"]), "settings[0]"),
     ("setting base+d+i+s", setter(f"{PL}.settings", ["base+d+i+s"]), "settings[0]"),
-    ("figure setting bad", setter(f"{PL}.figure_setting", "base+x"), "figure_setting"),
+    ("focus setting bad", setter(f"{PL}.focus_setting", "base+x"), "focus_setting"),
     ("no settings", setter(f"{PL}.settings", []), "settings"),
     ("cache_dir empty", setter("cache_dir", ""), "cache_dir"),
     ("cache_dir blank", setter("cache_dir", "  "), "cache_dir"),

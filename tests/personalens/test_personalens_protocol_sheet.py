@@ -8,8 +8,11 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO, SHARED_DATA, job_stats, run_snakemake, write_config
+from personascope.errors import ConfigError
+from personascope.personalens.protocol import check_turn_level_domains
 
 SHEET = "results/personalens/protocol.json"
 EXAMPLES = "results/personalens/protocol_examples.jsonl"
@@ -88,6 +91,12 @@ def test_paper_sheet_states_the_papers_protocol(paper_sheet, shared_data: Path):
     assert sheet["assistant_sampling"]["mistral-7b"]["top_p"] == 1.0
     assert sheet["published_quirks"] is False
     models = sheet["models"]
+    # the one-run tables and figures: Claude 3 Sonnet (its stand-in) in setting base; Fig. 5's
+    # domains as the paper's text names them
+    scope = sheet["scope"]
+    assert scope["focus_setting"] == "base"
+    assert models[scope["focus_assistant"]]["substitute_for"] == "claude-3-sonnet"
+    assert scope["turn_level_domains"] == ["Movies", "Messaging", "Music"]
     assert {m for m, v in models.items() if "assistant" in v["role"]} == ASSISTANTS
     judge = next(m for m, v in models.items() if v["role"] == "judge")
     user = next(m for m, v in models.items() if "user_agent" in v["role"])
@@ -147,3 +156,11 @@ def test_examples_use_the_expected_keys_and_fill_every_field(paper_sheet):
     per_kind = [e for e in examples if e["kind"] == "SD"]
     assert sum(e["request"] == "assistant" for e in per_kind) == 3 * 6
     assert sum(e["request"] == "judge" for e in per_kind) == 7
+
+
+def test_a_turn_level_domain_the_release_lacks_is_a_config_error() -> None:
+    scenarios = pd.DataFrame({"kind": ["SD", "MD"], "domains": [["Movies"], ["Music", "Books"]]})
+    check_turn_level_domains(["Movies"], scenarios)
+    check_turn_level_domains(None, scenarios)
+    with pytest.raises(ConfigError, match=r"personalens\.turn_level_domains.*'Music'"):
+        check_turn_level_domains(["Movies", "Music"], scenarios)  # Music: MD tasks only

@@ -19,13 +19,14 @@ def judgment(
     status="ok",
     turn=None,
     domains=("Alarm",),
+    assistant="m",
 ) -> dict:
     return {
         "dialogue_id": dialogue,
         "scenario_id": dialogue,
         "kind": kind,
         "domains": list(domains),
-        "assistant_model": "m",
+        "assistant_model": assistant,
         "setting": setting,
         "judge_model": "j",
         "dimension": dim,
@@ -130,7 +131,53 @@ def test_dialogue_stats_and_lexical() -> None:
     # MD user turns: "book a hotel" 3, "Paris" 1 (TERMINATE removed) -> 2
     assert stats.loc["MD", "user_tokens_per_turn"] == pytest.approx(2.0)
     assert stats.loc["all", "terminated"] == 1
-    lex = results.lexical_diversity(dialogues).set_index("speaker")
+    table = results.lexical_diversity(dialogues)
+    lex = table[table["kind"] == "all"].set_index("speaker")
     # assistant texts: "done ." "which city ?" "booked": 6 tokens, 6 distinct
     assert lex.loc["assistant", "dist1"] == pytest.approx(1.0)
     assert lex.loc["assistant", "texts"] == 3
+    # the SD / MD split (the paper's Table 10 per kind): SD holds "done ." alone
+    by_kind = table.set_index(["kind", "speaker"])
+    assert by_kind.loc[("SD", "assistant"), "texts"] == 1
+    assert by_kind.loc[("MD", "assistant"), "texts"] == 2
+
+
+def test_one_run_tables_keep_to_the_focus_assistant_and_setting() -> None:
+    dialogue = {"kind": "SD", "end_reason": "terminated"}
+    dialogues = pd.DataFrame(
+        [
+            {
+                **dialogue,
+                "assistant_model": "a",
+                "setting": "base",
+                "turns": [{"speaker": "user", "text": "x"}],
+            },
+            {
+                **dialogue,
+                "assistant_model": "b",
+                "setting": "base",
+                "turns": [{"speaker": "user", "text": "x y"}] * 3,
+            },
+            {
+                **dialogue,
+                "assistant_model": "a",
+                "setting": "vanilla",
+                "turns": [{"speaker": "user", "text": "x"}] * 5,
+            },
+        ]
+    )
+    # Table 13: the paper's assistant in the paper's setting only
+    stats = results.dialogue_stats(dialogues, focus_assistant="a", focus_setting="base")
+    sd = stats.set_index("kind").loc["SD"]
+    assert (sd["dialogues"], sd["turns_per_dialogue"]) == (1, 1.0)
+    assert (sd["assistant_model"], sd["setting"]) == ("a", "base")
+    assert results.dialogue_stats(dialogues).set_index("kind").loc["SD", "dialogues"] == 3
+    # Table 12: every assistant, the paper's setting only
+    judgments = pd.DataFrame(
+        [
+            judgment(f"d{i}", setting, "SD", "naturalness_user", 4.0, assistant=model)
+            for i, (model, setting) in enumerate([("a", "base"), ("b", "base"), ("a", "vanilla")])
+        ]
+    )
+    table = results.user_agent(judgments, focus_setting="base")
+    assert sorted(table["assistant_model"]) == ["a", "b"] and set(table["setting"]) == {"base"}

@@ -117,17 +117,22 @@ def plot_demographics(table: pd.DataFrame, params: Any) -> Any:
     return fig
 
 
-def focus(table: pd.DataFrame, setting: str | None) -> pd.DataFrame:
-    """The rows of one setting (the configured one if present, else the first found)."""
+def focus(table: pd.DataFrame, params: Any) -> pd.DataFrame:
+    """The rows the paper's one-setting figures draw: the focus setting (else the table's
+    first), and the focus assistant if one is set (else every assistant, a row each)."""
     found = list(dict.fromkeys(table["setting"]))
+    setting = params.focus_setting
     chosen = setting if setting in found else (found[0] if found else None)
-    return table[table["setting"] == chosen]
+    table = table[table["setting"] == chosen]
+    if params.focus_assistant is not None:
+        table = table[table["assistant_model"] == params.focus_assistant]
+    return table
 
 
 def plot_domains(table: pd.DataFrame, params: Any) -> Any:
     """Per-domain TCR and P bars, the all-domain mean as a dashed line, one row per model."""
     plt = _plt()
-    table = focus(table, params.figure_setting)
+    table = focus(table, params)
     models = sorted(table["assistant_model"].unique())
     fig, axes = plt.subplots(
         max(1, len(models)), 2, figsize=(12, 3.2 * max(1, len(models))), squeeze=False
@@ -158,7 +163,7 @@ def plot_domains(table: pd.DataFrame, params: Any) -> Any:
 
 def plot_turn_level(table: pd.DataFrame, params: Any) -> Any:
     plt = _plt()
-    table = focus(table, params.figure_setting)
+    table = focus(table, params)
     models = sorted(table["assistant_model"].unique())
     fig, axes = plt.subplots(
         1, max(1, len(models)), figsize=(5 * max(1, len(models)), 3.4), squeeze=False
@@ -197,7 +202,8 @@ FIGURES: dict[str, Callable[[pd.DataFrame, dict[str, Any]], Any]] = {
 @dataclasses.dataclass(frozen=True)
 class FigureParams:
     name: str
-    figure_setting: str | None
+    focus_assistant: str | None
+    focus_setting: str | None
 
 
 @step(FigureParams)

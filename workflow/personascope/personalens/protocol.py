@@ -19,6 +19,7 @@ from typing import Any
 
 from ..dialogue import ASSISTANT, USER, Dialogue, Turn
 from ..engines import Sampling
+from ..errors import ConfigError
 from ..io import read_parquet, write_text
 from ..protocol import Pack, load_pack, write_sheet
 from ..steps import step
@@ -57,6 +58,22 @@ class SheetParams:
     judge_dimensions: list[str] | None
     judge_mode: str
     models: dict[str, dict[str, Any]]
+    # the paper's scope of its one-run tables and figures (results.py in_focus)
+    focus_assistant: str | None
+    focus_setting: str | None
+    turn_level_domains: list[str] | None
+
+
+def check_turn_level_domains(domains: list[str] | None, scenarios: Any) -> None:
+    """Named turn-level domains must be SD domains of the release (a typo draws no curve)."""
+    sd = scenarios[scenarios["kind"] == "SD"]
+    known = sorted({d for ds in sd["domains"] for d in ds})
+    unknown = sorted(set(domains or []) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{unknown} are not SD domains of the release (known: {known})",
+            where="personalens.turn_level_domains",
+        )
 
 
 def role_sampling(params: SheetParams, role: str, model: str, family: str | None = None) -> dict:
@@ -172,6 +189,7 @@ def task_order(task_id: str) -> tuple[str, int]:
 def sheet(inputs: dict[str, Path], outputs: dict[str, Path], params: SheetParams) -> None:
     sample = read_parquet(inputs["sample"])
     scenarios = read_parquet(inputs["scenarios"])
+    check_turn_level_domains(params.turn_level_domains, scenarios)
     tables = [read_parquet(inputs[t]) for t in ("profiles", "affinities", "interactions")]
     run_pack = load_pack("personalens", params.protocol)
     examples_pack = load_pack("personalens", params.protocol)
@@ -241,6 +259,11 @@ def sheet(inputs: dict[str, Path], outputs: dict[str, Path], params: SheetParams
         "turn_level": f"{TURN_LEVEL}: upstream's chain-of-turn template, one call per dialogue",
         "judge_mode": params.judge_mode,
         "published_quirks": params.published_quirks,
+        "scope": {
+            "focus_assistant": params.focus_assistant,
+            "focus_setting": params.focus_setting,
+            "turn_level_domains": params.turn_level_domains,
+        },
     }
     write_sheet(document, outputs["sheet"], outputs["sheet_md"], "PersonaLens protocol sheet")
 

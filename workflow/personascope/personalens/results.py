@@ -9,6 +9,7 @@ their own `*_fail` columns; a cell with nothing parsed is NaN in the CSV and "--
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -114,9 +115,23 @@ def ablation(judgments: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def user_agent(judgments: pd.DataFrame) -> pd.DataFrame:
-    """Naturalness and coherence of the simulated user, per assistant model and SD/MD."""
-    return grouped(whole_dialogue(judgments), ["assistant_model", "kind"], USER_METRICS)
+def in_focus(
+    frame: pd.DataFrame, focus_assistant: str | None = None, focus_setting: str | None = None
+) -> pd.DataFrame:
+    """The rows of the paper's assistant and setting (config personalens.focus_*; None = all)."""
+    keep = pd.Series(True, index=frame.index)
+    if focus_assistant is not None:
+        keep &= frame["assistant_model"] == focus_assistant
+    if focus_setting is not None:
+        keep &= frame["setting"] == focus_setting
+    return frame[keep]
+
+
+def user_agent(judgments: pd.DataFrame, focus_setting: str | None = None) -> pd.DataFrame:
+    """Naturalness and coherence of the simulated user, per assistant model and SD/MD, in the
+    focus setting (the paper's Table 12: every assistant, setting base, SD rows)."""
+    scoped = in_focus(whole_dialogue(judgments), focus_setting=focus_setting)
+    return grouped(scoped, ["assistant_model", "setting", "kind"], USER_METRICS)
 
 
 def parse_failures(judgments: pd.DataFrame) -> pd.DataFrame:
@@ -189,12 +204,17 @@ def turn_level(judgments: pd.DataFrame, domains: list[str] | None = None) -> pd.
     return pd.DataFrame(rows)
 
 
-def dialogue_stats(dialogues: pd.DataFrame) -> pd.DataFrame:
-    """SD vs MD (and all): dialogues, how they ended, turns per dialogue, tokens per turn.
-    Tokens are words and punctuation marks (lexical.tokens), comparable across engines."""
+def dialogue_stats(
+    dialogues: pd.DataFrame, focus_assistant: str | None = None, focus_setting: str | None = None
+) -> pd.DataFrame:
+    """SD vs MD (and all): dialogues, how they ended, turns per dialogue, tokens per turn, of
+    the focus assistant in the focus setting (the paper's Table 13: Claude 3 Sonnet, base;
+    `all` where no focus is set). Tokens are words and punctuation marks (lexical.tokens),
+    comparable across engines."""
+    scoped = in_focus(dialogues, focus_assistant, focus_setting)
     rows = []
     for kind in [*KINDS, "all"]:
-        sub = dialogues if kind == "all" else dialogues[dialogues["kind"] == kind]
+        sub = scoped if kind == "all" else scoped[scoped["kind"] == kind]
         turns = [len(t) for t in sub["turns"]]
         lengths = {"all": [], "user": [], "assistant": []}
         for ts in sub["turns"]:
@@ -203,6 +223,8 @@ def dialogue_stats(dialogues: pd.DataFrame) -> pd.DataFrame:
                 lengths["all"].append(n)
                 lengths[t["speaker"]].append(n)
         row: dict[str, Any] = {
+            "assistant_model": focus_assistant or "all",
+            "setting": focus_setting or "all",
             "kind": kind,
             "dialogues": len(sub),
             "terminated": int((sub["end_reason"] == "terminated").sum()),
@@ -223,12 +245,15 @@ def dialogue_stats(dialogues: pd.DataFrame) -> pd.DataFrame:
 def lexical_diversity(
     dialogues: pd.DataFrame, self_bleu_sample: int = 500, seed: int = 42
 ) -> pd.DataFrame:
-    """Dist-1, Dist-2, Ent-4 and Self-BLEU per assistant model, setting and speaker. Self-BLEU
-    is quadratic in the number of texts: above `self_bleu_sample` texts it uses a seeded
-    random subset of that size (the other metrics always use every text)."""
+    """Dist-1, Dist-2, Ent-4 and Self-BLEU per assistant model, setting, SD / MD / all and
+    speaker. Self-BLEU is quadratic in the number of texts: above `self_bleu_sample` texts it
+    uses a seeded random subset of that size (the other metrics always use every text)."""
     rows = []
-    for (model, setting), group in dialogues.groupby(["assistant_model", "setting"], sort=True):
-        for speaker in ("assistant", "user"):
+    for (model, setting), pair in dialogues.groupby(["assistant_model", "setting"], sort=True):
+        for kind, speaker in itertools.product([*KINDS, "all"], ("assistant", "user")):
+            group = pair if kind == "all" else pair[pair["kind"] == kind]
+            if group.empty:
+                continue
             texts = [
                 visible_text(t["text"])
                 for ts in group["turns"]
@@ -241,6 +266,7 @@ def lexical_diversity(
             row = {
                 "assistant_model": model,
                 "setting": setting,
+                "kind": kind,
                 "speaker": speaker,
                 "texts": len(texts),
                 "dist1": lexical.distinct_n(texts, 1),
@@ -264,13 +290,15 @@ CAPTIONS = {
     "ablation": "PersonaLens ablation over assistant settings: TCR (%) and P (1-4); settings "
     "not run are shown as -- rows.",
     "user_agent": "PersonaLens user-agent quality: naturalness and coherence of the simulated "
-    "user (1-5).",
+    "user (1-5), per assistant, in the focus setting (paper: base; its Table 12 is the SD rows).",
     "parse_failures": "PersonaLens judge parse failures per dimension (after one re-ask).",
     "domain_results": "PersonaLens per-domain TCR (%) and P (1-4), single-domain tasks.",
     "turn_level": "PersonaLens turn-level personalization (1-4) after each assistant turn.",
-    "dialogue_stats": "PersonaLens dialogue statistics (tokens: words and punctuation).",
-    "lexical_diversity": "PersonaLens lexical diversity of generated turns.",
-    "agreement": "PersonaLens judge-human (Cohen) and inter-annotator (Fleiss) kappa.",
+    "dialogue_stats": "PersonaLens dialogue statistics of the focus assistant and setting "
+    "(paper: Claude 3 Sonnet, base); tokens: words and punctuation.",
+    "lexical_diversity": "PersonaLens lexical diversity of generated turns, SD and MD.",
+    "agreement": "PersonaLens judge-human Cohen's kappa (unweighted, as the paper; quadratic-"
+    "weighted as an extra column) and inter-annotator Fleiss' kappa.",
 }
 CLUSTER_NOTE = " 95% CIs (CSV) from a bootstrap over users, not dialogues."
 CAPTIONS = {
@@ -285,6 +313,7 @@ SHOWN: dict[str, list[str]] = {
     "ablation": [*KEYS, "dialogues", "tcr", "p", "tcr_fail", "p_fail"],
     "user_agent": [
         "assistant_model",
+        "setting",
         "kind",
         "dialogues",
         "n_user",
@@ -295,6 +324,8 @@ SHOWN: dict[str, list[str]] = {
     "domain_results": ["assistant_model", "setting", "domain", "dialogues", "tcr", "p"],
     "turn_level": ["assistant_model", "setting", "group", "turn", "p", "p_n"],
     "dialogue_stats": [
+        "assistant_model",
+        "setting",
         "kind",
         "dialogues",
         "terminated",

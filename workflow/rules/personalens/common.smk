@@ -95,6 +95,21 @@ def expand_pairs(pattern, **more):
     ]
 
 
+def personalens_focus():
+    """The paper's assistant and setting for its one-run tables and figures, checked against
+    what the run holds (a focus the run lacks would give empty tables)."""
+    for key, among in (("focus_assistant", "assistants"), ("focus_setting", "settings")):
+        if PL[key] is not None and PL[key] not in PL[among]:
+            raise WorkflowError(
+                f"config personalens.{key}: {PL[key]!r} is not one of personalens.{among} "
+                f"{PL[among]} (null = every one)"
+            )
+    return {"focus_assistant": PL["focus_assistant"], "focus_setting": PL["focus_setting"]}
+
+
+PL_FOCUS = personalens_focus()
+
+
 def personalens_judgments():
     return expand_pairs(paths.PERSONALENS_JUDGMENTS, judge=PL["judge"])
 
@@ -119,6 +134,8 @@ def protocol_sheet_params():
         "judge_dimensions": PL.get("judge_dimensions"),
         "judge_mode": PL["judge_mode"],
         "models": registry_subset(*PL["assistants"], PL["user_agent"], PL["judge"]),
+        "turn_level_domains": PL["turn_level_domains"],
+        **PL_FOCUS,
     }
 
 

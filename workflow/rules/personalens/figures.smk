@@ -8,7 +8,7 @@ rule personalens_figure:
     wildcard_constraints:
         name=alternatives(paths.PERSONALENS_FIGURES),
     params:
-        **step_params(lambda w: {"name": w.name, "figure_setting": PL["figure_setting"]}),
+        **step_params(lambda w: {"name": w.name, **PL_FOCUS}),
     log:
         paths.log("personalens", "figures", "{name}"),
     container:

@@ -29,7 +29,7 @@ rule personalens_judge_table:
         name=alternatives(paths.PERSONALENS_JUDGE_TABLES),
     params:
         **step_params(lambda w: 
-            {"name": w.name, "turn_level_domains": PL["turn_level_domains"]}
+            {"name": w.name, "turn_level_domains": PL["turn_level_domains"], **PL_FOCUS}
         ),
     log:
         paths.log("personalens", "tables", "{name}"),
@@ -49,7 +49,7 @@ rule personalens_dialogue_table:
         name=alternatives(paths.PERSONALENS_DIALOGUE_TABLES),
     params:
         **step_params(lambda w: 
-            {"name": w.name, "self_bleu_sample": PL["self_bleu_sample"]}
+            {"name": w.name, "self_bleu_sample": PL["self_bleu_sample"], **PL_FOCUS}
         ),
     log:
         paths.log("personalens", "tables", "{name}"),
