@@ -13,10 +13,13 @@ import pytest
 from conftest import REPO, SHARED_DATA, job_stats, run_snakemake, write_config
 from personascope.errors import ConfigError
 from personascope.personalens.protocol import check_turn_level_domains
+from personascope.personalens.templates import assistant_runs
+from personascope.protocol import load_pack
 
 SHEET = "results/personalens/protocol.json"
 EXAMPLES = "results/personalens/protocol_examples.jsonl"
 FIELD = re.compile(r"\{[a-z_]+\}")
+SIX_SETTINGS = ["vanilla", "base", "base+d", "base+i", "base+s", "base+all"]
 ASSISTANTS = {
     "claude-3-haiku",
     "claude-3.5-haiku",
@@ -105,10 +108,11 @@ def test_paper_sheet_states_the_papers_protocol(paper_sheet, shared_data: Path):
     assert models[judge]["model"] not in {models[a]["model"] for a in ASSISTANTS}
     for retired in (judge, user):
         assert models[retired]["substitute_for"] and models[retired]["substitute_reason"]
-    # vanilla only where upstream wrote vanilla prompts (the Claude family)
-    not_run = {(r["assistant"], r["setting"]) for r in sheet["not_run"]}
-    assert not_run == {(a, "vanilla") for a in ASSISTANTS if models[a]["prompt_family"] != "claude"}
-    assert len(sheet["runs"]) == 7 * 6 - len(not_run)
+    # Table 3: every assistant in base; Table 4: Claude 3 Sonnet (its stand-in) in all six
+    runs = {(r["assistant"], r["setting"]) for r in sheet["runs"]}
+    ablated = scope["focus_assistant"]
+    assert runs == {(a, "base") for a in ASSISTANTS} | {(ablated, s) for s in SIX_SETTINGS}
+    assert sheet["not_run"] == []
     keys = {t["key"] for t in sheet["texts"]}
     assert {k.split("::")[0] for k in keys} == {
         "util/assistant_prompts.py",
@@ -164,3 +168,20 @@ def test_a_turn_level_domain_the_release_lacks_is_a_config_error() -> None:
     check_turn_level_domains(None, scenarios)
     with pytest.raises(ConfigError, match=r"personalens\.turn_level_domains.*'Music'"):
         check_turn_level_domains(["Movies", "Music"], scenarios)  # Music: MD tasks only
+
+
+def test_vanilla_runs_only_where_upstream_wrote_its_prompt(shared_data: Path) -> None:
+    pack = load_pack(
+        "personalens", {"local": str(shared_data / "personalens" / "protocol-literals.json")}
+    )
+    families = {"c": "claude", "l": "llama", "x": None}
+    pairs, skipped = assistant_runs(pack, ["c", "l", "x"], ["vanilla", "base"], {}, families)
+    assert pairs == [("c", "vanilla"), ("c", "base"), ("l", "base")]
+    assert {(r["assistant"], r["setting"]) for r in skipped} == {
+        ("l", "vanilla"),
+        ("x", "vanilla"),
+        ("x", "base"),
+    }
+    # an assistant's own list replaces `settings`
+    pairs, _ = assistant_runs(pack, ["c", "l"], ["base"], {"c": SIX_SETTINGS}, families)
+    assert pairs == [*(("c", s) for s in SIX_SETTINGS), ("l", "base")]

@@ -76,8 +76,10 @@ def test_paper_plan_counts_follow_from_the_config(paper_plan: dict) -> None:
         and r["model"] == "llama-3.1-8b"
         and r["study"] == "personalens"
     ]
-    # upstream wrote vanilla prompts for the Claude family only: Llama runs the other five
+    # Llama runs `settings` (the paper: base alone; upstream wrote vanilla prompts for the
+    # Claude family only)
     llama_settings = [s for s in pl["settings"] if s != "vanilla"]
+    assert "llama-3.1-8b" not in pl["settings_of"]
     assert sum(r["requests"] for r in assistant) == len(llama_settings) * (3283 * 5 + 813 * 6)
 
 

@@ -24,7 +24,7 @@ from .judge import DEFAULT_DIMENSIONS, TURN_LEVEL
 from .templates import (
     AssistantSetting,
     assistant_messages,
-    has_prompts,
+    assistant_runs,
     judge_messages,
     user_agent_messages,
 )
@@ -108,52 +108,50 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
     )
     judge_reply = min(judge_reply, max_tokens(config, ctx, "judge", judge))
     out: list[Tally] = []
-    for assistant in pl["assistants"]:
-        family = ctx.registry[assistant].get("prompt_family") or "claude"
-        for setting_name in pl["settings"]:
-            if not has_prompts(pack, family, setting_name):
-                continue  # upstream wrote no such prompt (vanilla: Claude family only)
-            setting = AssistantSetting.parse(setting_name)
-            where = {"model": assistant, "setting": setting.name, "shard": "*"}
-            usage = paths.PERSONALENS_DIALOGUE_USAGE.format(**where)
-            side_a = Tally(STUDY, "dialogues", assistant, usage, f"assistant, {setting.name}")
-            side_u = Tally(STUDY, "dialogues", user_model, usage, f"user agent, {setting.name}")
-            judged = Tally(
-                STUDY,
-                "judge",
-                judge,
-                paths.PERSONALENS_JUDGE_USAGE.format(judge=judge, **where),
-                f"{assistant}, {setting.name}",
+    families = {a: ctx.registry[a].get("prompt_family") or "claude" for a in pl["assistants"]}
+    # the pairs the run makes (upstream wrote no vanilla prompt but Claude's)
+    pairs, _ = assistant_runs(
+        pack, pl["assistants"], pl["settings"], pl.get("settings_of") or {}, families
+    )
+    for assistant, setting_name in pairs:
+        family = families[assistant]
+        setting = AssistantSetting.parse(setting_name)
+        where = {"model": assistant, "setting": setting.name, "shard": "*"}
+        usage = paths.PERSONALENS_DIALOGUE_USAGE.format(**where)
+        side_a = Tally(STUDY, "dialogues", assistant, usage, f"assistant, {setting.name}")
+        side_u = Tally(STUDY, "dialogues", user_model, usage, f"user agent, {setting.name}")
+        judged = Tally(
+            STUDY,
+            "judge",
+            judge,
+            paths.PERSONALENS_JUDGE_USAGE.format(judge=judge, **where),
+            f"{assistant}, {setting.name}",
+        )
+        for kind in pl["kinds"]:
+            stats = TABLE_13[kind]
+            turns = min(
+                ctx.prior(STUDY, f"{kind}_turns_per_dialogue", stats["turns"], "paper Table 13"),
+                caps[kind],
             )
-            for kind in pl["kinds"]:
-                stats = TABLE_13[kind]
-                turns = min(
-                    ctx.prior(
-                        STUDY, f"{kind}_turns_per_dialogue", stats["turns"], "paper Table 13"
-                    ),
-                    caps[kind],
-                )
-                per_turn = ctx.prior(
-                    STUDY, f"{kind}_tokens_per_turn", stats["tokens_per_turn"], "paper Table 13"
-                )
-                sides = {"user": side_u, "assistant": side_a}
-                budget = {
-                    s: min(per_turn, max_tokens(config, ctx, s, m))
-                    for s, m in (("user", user_model), ("assistant", assistant))
-                }
-                for dialogues, u_sys, a_sys, judge_ctx in system_sizes(
-                    per_kind[kind], setting, ctx, (user_model, assistant, judge), pack, family
-                ):
-                    add_dialogue(sides, budget, turns, u_sys, a_sys, dialogues)
-                    transcript = turns * (budget["user"] + budget["assistant"] + 6)
-                    whole = judge_ctx + transcript
-                    judged.add(
-                        whole, whole, judge_reply, count=dialogues * whole_dims * (1 + reask)
-                    )
-                    if turn_level:
-                        # upstream's chain-of-turn template: one call scoring every turn
-                        judged.add(whole, whole, judge_reply * turns, count=dialogues * (1 + reask))
-            out += [side_a, side_u, judged]
+            per_turn = ctx.prior(
+                STUDY, f"{kind}_tokens_per_turn", stats["tokens_per_turn"], "paper Table 13"
+            )
+            sides = {"user": side_u, "assistant": side_a}
+            budget = {
+                s: min(per_turn, max_tokens(config, ctx, s, m))
+                for s, m in (("user", user_model), ("assistant", assistant))
+            }
+            for dialogues, u_sys, a_sys, judge_ctx in system_sizes(
+                per_kind[kind], setting, ctx, (user_model, assistant, judge), pack, family
+            ):
+                add_dialogue(sides, budget, turns, u_sys, a_sys, dialogues)
+                transcript = turns * (budget["user"] + budget["assistant"] + 6)
+                whole = judge_ctx + transcript
+                judged.add(whole, whole, judge_reply, count=dialogues * whole_dims * (1 + reask))
+                if turn_level:
+                    # upstream's chain-of-turn template: one call scoring every turn
+                    judged.add(whole, whole, judge_reply * turns, count=dialogues * (1 + reask))
+        out += [side_a, side_u, judged]
     return out
 
 

@@ -31,6 +31,7 @@ from .templates import (
     AssistantSetting,
     assistant_keys,
     assistant_messages,
+    assistant_runs,
     has_prompts,
     judge_messages,
     user_agent_messages,
@@ -49,6 +50,7 @@ class SheetParams:
     kinds: list[str]
     assistants: list[str]
     settings: list[str]
+    settings_of: dict[str, list[str]]
     user_agent: str
     judge: str
     turn_caps: dict[str, int]
@@ -197,14 +199,10 @@ def sheet(inputs: dict[str, Path], outputs: dict[str, Path], params: SheetParams
     # the texts the run itself sends: render one request of every kind it makes
     contexts = load_contexts(sample, *tables)
     dims = list(params.judge_dimensions or DIMENSIONS)
-    pairs, skipped = [], []
-    for model in params.assistants:
-        family = params.models[model].get("prompt_family")
-        for name in params.settings:
-            if family and has_prompts(run_pack, family, name):
-                pairs.append((model, name))
-            else:
-                skipped.append({"assistant": model, "setting": name, "prompt_family": family})
+    families = {m: params.models[m].get("prompt_family") for m in params.assistants}
+    pairs, skipped = assistant_runs(
+        run_pack, params.assistants, params.settings, params.settings_of, families
+    )
     for kind in params.kinds:
         ctx = next((c for c in contexts.values() if c["kind"] == kind), None)
         if ctx is None:

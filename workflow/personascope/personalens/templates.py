@@ -132,6 +132,28 @@ def has_prompts(pack: Pack, family: str, setting: str) -> bool:
     return all(key in pack.literals for key in assistant_keys(family, setting))
 
 
+def assistant_runs(
+    pack: Pack,
+    assistants: list[str],
+    settings: list[str],
+    settings_of: dict[str, list[str]],
+    families: dict[str, str | None],
+) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """The (assistant, setting) pairs a run makes, and those it cannot (no prompt family, or
+    no upstream prompt for it: vanilla is Claude-only). An assistant runs `settings_of[model]`
+    if given (the paper: Claude 3 Sonnet alone runs the six ablation settings), else
+    `settings`."""
+    pairs, skipped = [], []
+    for model in assistants:
+        family = families.get(model)
+        for name in settings_of.get(model, settings):
+            if family and has_prompts(pack, family, name):
+                pairs.append((model, name))
+            else:
+                skipped.append({"assistant": model, "setting": name, "prompt_family": family})
+    return pairs, skipped
+
+
 def user_agent_keys(kind: str) -> dict[str, str]:
     path = USER_AGENT_FILE[kind]
     return {

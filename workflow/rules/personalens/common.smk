@@ -1,7 +1,7 @@
 # Functions and constants of the personalens rules, kept apart from the rule files
 # (`snakemake --lint`: rule files hold rules only).
 
-from personascope.personalens.templates import has_prompts
+from personascope.personalens.templates import assistant_runs
 from personascope.protocol import load_pack
 
 PL = config["personalens"]
@@ -73,9 +73,8 @@ def release_inputs():
 PL_PACK = load_pack("personalens", PL["protocol"])
 
 
-def assistant_setting_pairs():
-    """The (assistant, setting) pairs upstream wrote prompts for (vanilla: Claude family only)."""
-    pairs = []
+def assistant_families():
+    families = {}
     for model in PL["assistants"]:
         family = config["models"][model].get("prompt_family")
         if family is None:
@@ -83,7 +82,22 @@ def assistant_setting_pairs():
                 f"config models.{model}: an assistant of personalens needs prompt_family "
                 f"(claude, llama or mistral)"
             )
-        pairs += [(model, s) for s in PL["settings"] if has_prompts(PL_PACK, family, s)]
+        families[model] = family
+    return families
+
+
+def assistant_setting_pairs():
+    """The (assistant, setting) pairs upstream wrote prompts for (vanilla: Claude family only);
+    an assistant in personalens.settings_of runs its own list."""
+    unknown = sorted(set(PL["settings_of"]) - set(PL["assistants"]))
+    if unknown:
+        raise WorkflowError(
+            f"config personalens.settings_of: {unknown} are not personalens.assistants "
+            f"{PL['assistants']}"
+        )
+    pairs, _ = assistant_runs(
+        PL_PACK, PL["assistants"], PL["settings"], PL["settings_of"], assistant_families()
+    )
     return pairs
 
 
@@ -98,11 +112,17 @@ def expand_pairs(pattern, **more):
 def personalens_focus():
     """The paper's assistant and setting for its one-run tables and figures, checked against
     what the run holds (a focus the run lacks would give empty tables)."""
+    run = {
+        "assistants": PL["assistants"],
+        "settings": list(dict.fromkeys(
+            [*PL["settings"], *(s for own in PL["settings_of"].values() for s in own)]
+        )),
+    }
     for key, among in (("focus_assistant", "assistants"), ("focus_setting", "settings")):
-        if PL[key] is not None and PL[key] not in PL[among]:
+        if PL[key] is not None and PL[key] not in run[among]:
             raise WorkflowError(
                 f"config personalens.{key}: {PL[key]!r} is not one of personalens.{among} "
-                f"{PL[among]} (null = every one)"
+                f"{run[among]} (null = every one)"
             )
     return {"focus_assistant": PL["focus_assistant"], "focus_setting": PL["focus_setting"]}
 
@@ -125,6 +145,7 @@ def protocol_sheet_params():
         "kinds": PL["kinds"],
         "assistants": PL["assistants"],
         "settings": PL["settings"],
+        "settings_of": PL["settings_of"],
         "user_agent": PL["user_agent"],
         "judge": PL["judge"],
         "turn_caps": PL["turn_caps"],
