@@ -6,34 +6,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from bundle_support import members_of, rebuild, repack
 from personascope.bundle.archive import MANIFEST, verify, write_bundle
 from personascope.errors import BundleError
-
-
-def members_of(bundle: Path) -> dict[str, bytes]:
-    with tarfile.open(bundle, "r:gz") as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
-
-
-def repack(members: dict[str, bytes], target: Path) -> Path:
-    """Write `members` as a plain .tar.gz (not through the code under test)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    target.write_bytes(gzip.compress(buf.getvalue()))
-    return target
 
 
 @pytest.fixture
@@ -122,22 +101,12 @@ def test_a_link_or_an_escaping_path_is_refused(bundle: Path, tmp_path: Path) -> 
         verify(linked)
 
 
-def rebuild_cli(bundle: Path, into: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "personascope", "rebuild", str(bundle), "--into", str(into)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO / "workflow")},  # this checkout's package
-    )
-
-
 def test_the_rebuild_command_refuses_a_tampered_bundle_before_unpacking(
     bundle: Path, tmp_path: Path
 ) -> None:
     members = {**members_of(bundle), "calls/ab/extra.json": b"{}"}
     tampered = repack(members, tmp_path / "t" / bundle.name)
-    proc = rebuild_cli(tampered, tmp_path / "rebuilt")
+    proc = rebuild(tampered, tmp_path / "rebuilt")
     assert proc.returncode == 2
     assert "personascope bundle error" in proc.stderr
     assert "member calls/ab/extra.json is not in MANIFEST.json (added)" in proc.stderr
@@ -149,7 +118,7 @@ def test_the_rebuild_command_wants_an_empty_folder(bundle: Path, tmp_path: Path)
     into = tmp_path / "busy"
     into.mkdir()
     (into / "something").write_text("x", encoding="utf-8")
-    proc = rebuild_cli(bundle, into)
+    proc = rebuild(bundle, into)
     assert proc.returncode == 2
     assert "not empty" in proc.stderr
     assert sorted(p.name for p in into.iterdir()) == ["something"]

@@ -6,27 +6,16 @@ naming it; a bundle of one study carries and rebuilds that study alone."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import os
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_RUN_CONFIG, REPO, copy_run, run_snakemake
+from bundle_support import members_of, rebuild, repack
+from conftest import DEFAULT_RUN_CONFIG, copy_run, run_snakemake
 from personascope import paths
 from personascope.bundle.archive import MANIFEST, verify, write_bundle
 
 pytestmark = pytest.mark.workflow
-
-# Every proxy at a closed port: any download or API call in the rebuild fails at once.
-NO_NETWORK = {
-    var: "http://127.0.0.1:9"
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY")
-}
 
 
 def make_bundle(workdir: Path, *config: str) -> Path:
@@ -42,35 +31,6 @@ def make_bundle(workdir: Path, *config: str) -> Path:
     )
     index = json.loads((workdir / paths.BUNDLE_INDEX).read_text(encoding="utf-8"))
     return workdir / index["bundle"]
-
-
-def rebuild(bundle: Path, into: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **NO_NETWORK, "PYTHONPATH": str(REPO / "workflow")}
-    return subprocess.run(
-        [sys.executable, "-m", "personascope", "rebuild", str(bundle), "--into", str(into)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=3600,
-    )
-
-
-def members_of(bundle: Path) -> dict[str, bytes]:
-    with tarfile.open(bundle, "r:gz") as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
-
-
-def repack(members: dict[str, bytes], target: Path) -> Path:
-    """A plain .tar.gz of `members` (as anyone could make it, not through the bundle writer)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    target.write_bytes(gzip.compress(buf.getvalue()))
-    return target
 
 
 def usage_keys(workdir: Path, under: str) -> set[str]:
