@@ -8,6 +8,17 @@ from __future__ import annotations
 RESULTS = "results"
 LOGS = f"{RESULTS}/logs"
 
+
+def protocol_sheet(study_root: str) -> tuple[str, str, str]:
+    """A study's protocol sheet (JSON, Markdown) and its example requests, at the top of its
+    results: what would run, written before any model call."""
+    return (
+        f"{study_root}/protocol.json",
+        f"{study_root}/protocol.md",
+        f"{study_root}/protocol_examples.jsonl",
+    )
+
+
 # --- PersonaLens -------------------------------------------------------------------------------
 PERSONALENS = f"{RESULTS}/personalens"
 PERSONALENS_ARCHIVE = "resources/personalens/PersonaLens-{commit}.tar.gz"
@@ -24,9 +35,9 @@ PERSONALENS_RELEASE_TABLES = (
 PERSONALENS_TABLE = f"{PERSONALENS}/data/{{table}}.parquet"
 PERSONALENS_SAMPLE = f"{PERSONALENS}/data/sample.parquet"
 # the protocol sheet (issue #12): what would run, written before any model call
-PERSONALENS_PROTOCOL = f"{PERSONALENS}/protocol.json"
-PERSONALENS_PROTOCOL_MD = f"{PERSONALENS}/protocol.md"
-PERSONALENS_PROTOCOL_EXAMPLES = f"{PERSONALENS}/protocol_examples.jsonl"
+PERSONALENS_PROTOCOL, PERSONALENS_PROTOCOL_MD, PERSONALENS_PROTOCOL_EXAMPLES = protocol_sheet(
+    PERSONALENS
+)
 PERSONALENS_DIALOGUES = f"{PERSONALENS}/dialogues/{{model}}/{{setting}}/shard-{{shard}}.parquet"
 PERSONALENS_DIALOGUE_USAGE = (
     f"{PERSONALENS}/dialogues/{{model}}/{{setting}}/shard-{{shard}}.usage.json"
@@ -96,9 +107,9 @@ PERSISTENCE_JUDGE_STAGES = ("dialogues", "conditioned")
 PERSISTENCE_JUDGE_REPORT = f"{PERSISTENCE}/judge/report.{{ext}}"
 PERSISTENCE_IFBENCH = f"{PERSISTENCE}/ifbench/{{model}}.parquet"
 PERSISTENCE_IFBENCH_REPORT = f"{PERSISTENCE}/ifbench/{{model}}.report.json"
-PERSISTENCE_PROTOCOL_JSON = f"{PERSISTENCE}/protocol.json"
-PERSISTENCE_PROTOCOL_MD = f"{PERSISTENCE}/protocol.md"
-PERSISTENCE_PROTOCOL_EXAMPLES = f"{PERSISTENCE}/protocol_examples.jsonl"
+PERSISTENCE_PROTOCOL_JSON, PERSISTENCE_PROTOCOL_MD, PERSISTENCE_PROTOCOL_EXAMPLES = protocol_sheet(
+    PERSISTENCE
+)
 PERSISTENCE_HUMAN_JUDGMENTS = f"{PERSISTENCE}/judge/{{judge}}/human_samples.parquet"
 PERSISTENCE_HUMAN_USAGE = f"{PERSISTENCE}/judge/{{judge}}/human_samples.usage.json"
 PERSISTENCE_JUDGE_HUMAN_AGREEMENT = f"{PERSISTENCE}/tables/judge_human_agreement.csv"
@@ -184,9 +195,9 @@ REPORT_CAPTION = f"{BUNDLE_DIR}/report/{{study}}.rst"
 
 # --- PersonaGym (issue #15) --------------------------------------------------------------------
 PERSONAGYM = f"{RESULTS}/personagym"
-PERSONAGYM_PROTOCOL_JSON = f"{PERSONAGYM}/protocol.json"
-PERSONAGYM_PROTOCOL_MD = f"{PERSONAGYM}/protocol.md"
-PERSONAGYM_PROTOCOL_EXAMPLES = f"{PERSONAGYM}/protocol_examples.jsonl"
+PERSONAGYM_PROTOCOL_JSON, PERSONAGYM_PROTOCOL_MD, PERSONAGYM_PROTOCOL_EXAMPLES = protocol_sheet(
+    PERSONAGYM
+)
 PERSONAGYM_QUESTIONS = f"{PERSONAGYM}/questions/questions.parquet"
 PERSONAGYM_QUESTION_ATTEMPTS = f"{PERSONAGYM}/questions/attempts.json"
 PERSONAGYM_QUESTION_USAGE = f"{PERSONAGYM}/questions/usage.json"
