@@ -39,6 +39,9 @@ def tables() -> dict[str, Any]:
         "personalization_cost": statistics.per_model_cost(
             statistics.personalization_cost_units(obs), ["model", "metric", "dialogue_type"], 100
         ),
+        "type_difference": statistics.per_model_cost(
+            statistics.type_difference_units(obs), ["model", "metric", "dialogue_type"], 100
+        ),
         "length_effect": regressions.length_effects(obs),
         "persona_effect": regressions.persona_effects(obs),
     }
@@ -50,6 +53,7 @@ def tables() -> dict[str, Any]:
         ("ifbench_accuracy", "ifbench_loose", "ifbench_loose"),
         ("role_specific_win_rate", "rolebench_role_specific", "rolebench_role_specific"),
         ("length_cost_per_model", "xstest_safe", "xstest_safe"),
+        ("type_difference_per_model", "xstest_safe", "xstest_safe"),
         # the slice has no token counts: present ratings, yet nothing to plot against
         ("metrics_vs_tokens", "xstest_unsafe", "xstest_safe"),
     ],

@@ -501,3 +501,29 @@ def test_personalization_cost_has_the_general_ifbench_safety_and_excess_safety_r
     table = table.set_index("dataset")
     for dataset in ("rolebench_general", "ifbench_strict", "xstest_unsafe", "xstest_safe"):
         assert pd.notna(table.loc[dataset, "coefficient"]), (dataset, notes)
+
+
+def test_per_model_bars_resample_cells_and_type_difference_pools_rounds() -> None:
+    # Gaston: PD - GO = +40 on 3 items at round 1 and +20 on 1 item at round 2;
+    # HAL 9000: 0 on one item at round 1. Cells are model x role x round.
+    records = []
+    for role, k, unit, pd_value, go_value in [
+        ("Gaston", 1, "a", 90.0, 50.0),
+        ("Gaston", 1, "b", 90.0, 50.0),
+        ("Gaston", 1, "c", 90.0, 50.0),
+        ("Gaston", 2, "a", 70.0, 50.0),
+        ("HAL 9000", 1, "a", 50.0, 50.0),
+        ("empty", 1, "a", 10.0, 90.0),  # the baseline is not a persona: no bar of its own
+    ]:
+        records += [(role, "persona_directed", k, unit, pd_value)]
+        records += [(role, "goal_oriented", k, unit, go_value)]
+    units = st.type_difference_units(obs_frame(records))
+    assert set(units["role"]) == {"Gaston", "HAL 9000"}
+    by = ["model", "metric", "dialogue_type"]
+    cell = st.per_model_cost(units, by, resamples=200, seed=1, unit="cell").iloc[0]
+    item = st.per_model_cost(units, by, resamples=200, seed=1, unit="item").iloc[0]
+    assert cell["dialogue_type"] == "both"
+    # cells: Gaston r1 = 40, Gaston r2 = 20, HAL r1 = 0 -> mean 20 over 3 cells
+    assert (cell["mean"], cell["n"]) == (pytest.approx(20.0), 3)
+    # items: 40, 40, 40, 20, 0 -> 28 over 5
+    assert (item["mean"], item["n"]) == (pytest.approx(28.0), 5)

@@ -129,6 +129,10 @@ ITEMS: dict[str, dict[str, tuple[str, str]]] = {
             "Persona minus baseline at round 0 per model.",
             "the personalization-cost bar charts",
         ),
+        "type_difference_per_model": (
+            "Persona-directed minus goal-oriented per model, pooled over rounds, with CIs.",
+            "the per-model dialogue-type difference bars",
+        ),
         "length_cost_regression": (
             "MixedLM diff ~ size per dataset: coefficient, 95% CI, p.",
             "the paper's length-cost regression table",

@@ -24,6 +24,7 @@ from .statistics import BASELINE, FIDELITY, METRIC_ORDER, METRICS
 TYPE_STYLE = {
     "persona_directed": {"color": "#DD8452", "marker": "o", "label": "Persona-directed"},
     "goal_oriented": {"color": "#4C72B0", "marker": "x", "label": "Goal-oriented"},
+    "both": {"color": "#C44E9A", "marker": "s", "label": "PD - GO"},
 }
 GROUP_STYLE = {"persona": "-", "baseline": "--"}
 BENCHMARK_GROUPS = {
@@ -117,7 +118,7 @@ def difference_panel(
     if sub.empty:
         return False
     for (dtype, group), cell in sub.groupby(["dialogue_type", "group"]):
-        style = TYPE_STYLE.get(dtype, {"color": "#C44E9A", "marker": "s", "label": "PD - GO"})
+        style = TYPE_STYLE[dtype]
         _band(ax, cell, style, GROUP_STYLE[group], f"{style['label']} ({group})")
     ax.axhline(0, color="black", linewidth=0.6, linestyle=":")
     ax.set_xlabel("Round")
@@ -409,6 +410,9 @@ FIGURES: dict[str, Callable[..., None]] = {
     ),
     "personalization_cost_per_model": lambda t, pdf, png: cost_bars(
         t, "personalization_cost", "persona − baseline", pdf, png
+    ),
+    "type_difference_per_model": lambda t, pdf, png: cost_bars(
+        t, "type_difference", "PD − GO", pdf, png
     ),
     "per_model_grid": model_grid,
     "per_persona_grid": persona_grid,

@@ -578,11 +578,36 @@ def personalization_cost_units(obs: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+def type_difference_units(obs: pd.DataFrame) -> pd.DataFrame:
+    """Persona-directed minus goal-oriented per persona unit and round (baseline excluded), for
+    the per-model bars pooled over rounds (upstream's `dialogue_diff`)."""
+    diffs = paired_differences(obs)
+    diffs = diffs[(diffs["kind"] == "type_difference") & (diffs["group"] == "persona")]
+    return diffs[["model", "role", "judged_as", "dialogue_type", "round", "metric", "unit", "diff"]]
+
+
+def bar_units(units: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """What a per-model bar resamples: with `cell` (the paper's), one mean difference per model
+    x role (x round where the units have rounds) cell; with `item`, every unit's difference."""
+    if unit == "item":
+        return units
+    if unit != "cell":
+        raise ValueError(f"bootstrap unit {unit!r}; expected one of {BOOTSTRAP_UNITS}")
+    keys = [
+        c for c in ("model", "role", "judged_as", "dialogue_type", "round", "metric") if c in units
+    ]
+    return units.groupby(keys, as_index=False, dropna=False)["diff"].mean()
+
+
 def per_model_cost(
-    units: pd.DataFrame, by: list[str], resamples: int = BAR_RESAMPLES, seed: int = BOOTSTRAP_SEED
+    units: pd.DataFrame,
+    by: list[str],
+    resamples: int = BAR_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    unit: str = "cell",
 ) -> pd.DataFrame:
     rows = []
-    for key, cell in units.groupby(by, sort=True):
+    for key, cell in bar_units(units, unit).groupby(by, sort=True):
         mean, low, high, n = mean_ci(cell["diff"].to_numpy(), resamples=resamples, seed=seed)
         rows.append(
             dict(zip(by, key, strict=True)) | {"mean": mean, "ci_low": low, "ci_high": high, "n": n}

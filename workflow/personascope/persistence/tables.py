@@ -27,6 +27,7 @@ from .statistics import (
     length_cost_units,
     per_model_cost,
     personalization_cost_units,
+    type_difference_units,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class CheckpointParams:
 class CostParams:
     bar_resamples: int
     seed: int
+    bootstrap_unit: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,17 +80,22 @@ def checkpoints(inputs: dict[str, Any], outputs: dict[str, Path], params: Checkp
 
 @step(CostParams)
 def costs(inputs: dict[str, Any], outputs: dict[str, Path], params: CostParams) -> None:
-    """Per-model length cost and personalization cost bars (5,000 resamples)."""
-    bar_resamples, seed = params.bar_resamples, params.seed
+    """Per-model bars (5,000 resamples): length cost, personalization cost and persona-directed
+    minus goal-oriented pooled over rounds."""
     obs = read_parquet(inputs["observations"])
-    length = per_model_cost(
-        length_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
-    )
-    person = per_model_cost(
-        personalization_cost_units(obs), ["model", "metric", "dialogue_type"], bar_resamples, seed
-    )
-    write_csv(length, outputs["length_csv"])
-    write_csv(person, outputs["personalization_csv"])
+    for units, output in (
+        (length_cost_units(obs), "length_csv"),
+        (personalization_cost_units(obs), "personalization_csv"),
+        (type_difference_units(obs), "type_difference_csv"),
+    ):
+        bars = per_model_cost(
+            units,
+            ["model", "metric", "dialogue_type"],
+            params.bar_resamples,
+            params.seed,
+            params.bootstrap_unit,
+        )
+        write_csv(bars, outputs[output])
 
 
 def _caption(title: str, notes: pd.DataFrame, cov: dict[str, Any]) -> str:

@@ -29,8 +29,11 @@ rule persistence_cost_tables:
         personalization_csv=report_table(
             paths.persistence_table("personalization_cost_per_model", "csv"), "persistence"
         ),
+        type_difference_csv=report_table(
+            paths.persistence_table("type_difference_per_model", "csv"), "persistence"
+        ),
     params:
-        **step_params({k: PP_STATS[k] for k in ("bar_resamples", "seed")}),
+        **step_params({k: PP_STATS[k] for k in ("bar_resamples", "seed", "bootstrap_unit")}),
     log:
         paths.log("persistence", "stats", "costs"),
     container:
