@@ -527,3 +527,17 @@ def test_per_model_bars_resample_cells_and_type_difference_pools_rounds() -> Non
     assert (cell["mean"], cell["n"]) == (pytest.approx(20.0), 3)
     # items: 40, 40, 40, 20, 0 -> 28 over 5
     assert (item["mean"], item["n"]) == (pytest.approx(28.0), 5)
+
+
+def test_length_effect_fits_persona_by_round_means_not_items() -> None:
+    # two personas x three rounds; Gaston has 10 items per round, HAL one: on cell means each
+    # persona-round counts once (6 observations), whatever the item counts
+    records = []
+    for k, (gaston, hal) in enumerate([(90.0, 60.0), (80.0, 40.0), (70.0, 20.0)]):
+        records += [("Gaston", "goal_oriented", k, f"g{i}", gaston + i % 2) for i in range(10)]
+        records += [("HAL 9000", "goal_oriented", k, "h", hal)]
+    table = rg.length_effects(obs_frame(records))
+    row = table.iloc[0]
+    assert row["n_obs"] == 6 and row["n_groups"] == 2
+    # the persona means fall 10 and 20 points a round: the pooled slope is -15
+    assert row["coefficient"] == pytest.approx(-15.0, abs=0.5)

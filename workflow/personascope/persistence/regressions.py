@@ -101,9 +101,15 @@ def _term(fit: Fit, term: str) -> dict[str, float]:
 
 
 def length_effects(obs: pd.DataFrame) -> pd.DataFrame:
-    """`rating ~ pos`, groups = persona, per model x dialogue type x metric (personas only)."""
+    """`rating ~ pos`, groups = persona, per model x dialogue type x metric (personas only), on
+    the paper's unit: one mean per persona and round (upstream's length_coeffs fit the per-round
+    model x persona rows of its figures, items already averaged), so a benchmark with many
+    items per checkpoint does not count as many independent observations."""
     rows: list[dict[str, Any]] = []
-    data = obs[obs["role"] != BASELINE].rename(columns={"value": "rating", "round": "pos"})
+    personas = obs[obs["role"] != BASELINE]
+    cells = ["model", "role", "dialogue_type", "metric", "round"]
+    data = personas.groupby(cells, as_index=False)["value"].mean()
+    data = data.rename(columns={"value": "rating", "round": "pos"})
     for (model, dtype, metric), cell in data.groupby(["model", "dialogue_type", "metric"]):
         fit = fit_mixed(cell, "rating ~ pos", "role")
         rows.append(
