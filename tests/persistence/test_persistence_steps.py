@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -151,19 +152,7 @@ def write_inputs(tmp: Path) -> dict[str, Path]:
 
 def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines, shared_data: Path) -> None:
     inp = write_inputs(tmp_path)
-    out_c = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
-    call_step(
-        conditioned.respond,
-        inp,
-        out_c,
-        model="m",
-        dialogue_types=["goal_oriented"],
-        checkpoints=[0, 2],
-        context_tokens=None,
-        models=REGISTRY,
-        cache_dir=str(tmp_path / "cache"),
-        sampling={"max_tokens": 16},
-    )
+    out_c = respond_at_checkpoints(tmp_path, inp, REGISTRY)
     responses = read_parquet(out_c["responses"])
     # Gaston: 4 items, empty: 2 (bfi, xstest) ; x 2 checkpoints
     assert len(responses) == 12
@@ -197,22 +186,30 @@ def test_conditioned_judge_ratings_chain(tmp_path: Path, fake_engines, shared_da
     assert set(table[table.dataset == "xstest_safe"].rating) == {0.0}
 
 
-def test_overflowing_checkpoint_is_reported_in_the_step(tmp_path: Path, fake_engines) -> None:
-    inp = write_inputs(tmp_path)
-    small = {"m": {**REGISTRY["m"], "options": {"n_ctx": 80}}}
-    out_c = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
+def respond_at_checkpoints(
+    tmp_path: Path, inp: dict[str, Path], models: dict[str, Any]
+) -> dict[str, Path]:
+    """The conditioned step for model m, goal-oriented dialogues, checkpoints 0 and 2."""
+    out = {k: tmp_path / f"c_{k}" for k in ("responses", "overflow", "usage")}
     call_step(
         conditioned.respond,
         inp,
-        out_c,
+        out,
         model="m",
         dialogue_types=["goal_oriented"],
         checkpoints=[0, 2],
         context_tokens=None,
-        models=small,
+        models=models,
         cache_dir=str(tmp_path / "cache"),
         sampling={"max_tokens": 16},
     )
+    return out
+
+
+def test_overflowing_checkpoint_is_reported_in_the_step(tmp_path: Path, fake_engines) -> None:
+    inp = write_inputs(tmp_path)
+    small = {"m": {**REGISTRY["m"], "options": {"n_ctx": 80}}}
+    out_c = respond_at_checkpoints(tmp_path, inp, small)
     over = read_parquet(out_c["overflow"])
     sent = read_parquet(out_c["responses"])
     assert len(over) + len(sent) == 12
