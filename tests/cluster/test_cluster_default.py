@@ -53,17 +53,20 @@ def slurm() -> Iterator[dict[str, str]]:
     yield from start_slurm(SLURM_STATE)
 
 
-def submitted_rules(log: str) -> dict[str, str]:
-    """SLURM job id -> rule, from the submit host's log ("rule X: ... jobid: N" blocks, then
-    "Job N has been submitted with SLURM jobid M")."""
-    rule_of_job: dict[str, str] = {}
-    rule = None
+def job_blocks(log: str) -> list[dict[str, str]]:
+    """The submit host's "rule X: ... jobid: N ... threads: T" blocks, one dict each."""
+    blocks: list[dict[str, str]] = []
     for line in log.splitlines():
         if match := re.match(r"(?:local)?rule (\w+):", line):
-            rule = match.group(1)
-        elif (match := re.match(r"\s+jobid: (\d+)", line)) and rule:
-            rule_of_job[match.group(1)] = rule
-            rule = None
+            blocks.append({"rule": match.group(1), "threads": "1"})  # 1 if the block says none
+        elif blocks and (match := re.match(r"\s+(jobid|threads): (\d+)", line)):
+            blocks[-1][match.group(1)] = match.group(2)
+    return blocks
+
+
+def submitted_rules(log: str) -> dict[str, str]:
+    """SLURM job id -> rule ("Job N has been submitted with SLURM jobid M" after its block)."""
+    rule_of_job = {b["jobid"]: b["rule"] for b in job_blocks(log) if "jobid" in b}
     return {
         slurm_id: rule_of_job[job]
         for job, slurm_id in re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log)
@@ -71,16 +74,8 @@ def submitted_rules(log: str) -> dict[str, str]:
 
 
 def job_threads(log: str) -> dict[str, int]:
-    """rule -> the threads its jobs asked for ("rule X: ... threads: N" blocks; 1 if unsaid)."""
-    threads: dict[str, int] = {}
-    rule = None
-    for line in log.splitlines():
-        if match := re.match(r"(?:local)?rule (\w+):", line):
-            rule = match.group(1)
-            threads.setdefault(rule, 1)
-        elif (match := re.match(r"\s+threads: (\d+)", line)) and rule:
-            threads[rule] = int(match.group(1))
-    return threads
+    """rule -> the threads its jobs asked for."""
+    return {b["rule"]: int(b["threads"]) for b in job_blocks(log)}
 
 
 def completion_records(workdir: Path) -> dict[str, dict[str, str]]:
