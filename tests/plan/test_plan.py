@@ -155,7 +155,9 @@ def test_measured_usage_is_summed_per_model_and_set_beside_the_estimate(tmp_path
     measured([row], tmp_path)
     assert row["measured"]["requests"] == 4  # calls + cache hits of model m only
     assert row["measured"]["prompt_tokens_reused"] == 20
-    assert row["ratio"]["requests"] == 2.0 and row["ratio"]["completion_tokens"] == 0.5
+    assert row["ratio"]["requests"] == 2.0
+    # tokens over the requests made: 3 of the 4 were calls (1 cache hit), so 4 x 3/4 / 8
+    assert row["ratio"]["completion_tokens"] == 0.375
 
 
 def test_personagym_contributes_its_estimator_when_it_is_a_study() -> None:
@@ -170,4 +172,26 @@ def test_personagym_contributes_its_estimator_when_it_is_a_study() -> None:
         assert rows[("answers", model)]["requests"] == 200 * 5 * 10
     assert rows[("examples", pg["examples_model"])]["requests"] == 200 * 5 * 2
     graded = sum(r["requests"] for r in plan["rows"] if r["stage"] == "grading")
-    assert graded == len(pg["models"]) * len(pg["judges"]) * 200 * 5 * 2
+    # paper.yaml judges freely: a share of the grading answers is re-asked once
+    reask = 1 + config["plan"]["judge_reask_rate"]
+    assert graded == round(len(pg["models"]) * len(pg["judges"]) * 200 * 5 * 2 * reask)
+
+
+def test_a_constrained_judge_is_never_reasked_and_fills_a_share_of_max_tokens() -> None:
+    config = load_config(REPO, [REPO / "config/paper.yaml"])
+    config["studies"] = ["personalens"]
+    config["personalens"]["judge_dimensions"] = ["personalization"]
+
+    def judge_rows(mode: str) -> tuple[int, int]:
+        config["personalens"]["judge_mode"] = mode
+        rows = [r for r in estimate(config, REPO)["rows"] if r["stage"] == "judge"]
+        return sum(r["requests"] for r in rows), sum(r["completion_tokens"] for r in rows)
+
+    free_requests, _ = judge_rows("free")
+    requests, completion = judge_rows("constrained")
+    # (each row is rounded on its own)
+    reask = config["plan"]["judge_reask_rate"]
+    assert free_requests == pytest.approx(requests * (1 + reask), rel=1e-3)
+    cap = config["personalens"]["sampling"]["judge"]["max_tokens"]
+    share = config["plan"]["constrained_reply_share"]
+    assert completion == pytest.approx(requests * share * cap, rel=0.01)

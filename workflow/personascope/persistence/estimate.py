@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..plan.core import MESSAGE_OVERHEAD_TOKENS, EstimateContext, Tally, message_tokens
+from ..plan.core import (
+    MESSAGE_OVERHEAD_TOKENS,
+    EstimateContext,
+    Tally,
+    judge_answer,
+    message_tokens,
+)
 from . import data as pinned
 from .prompts import BASELINE, fill, system_prompt
 
@@ -73,19 +79,13 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
         400,
         "our assumption (the paper reports no reply-length statistic); capped by max_tokens",
     )
-    judge_reply = ctx.prior(
-        STUDY,
-        "judge_reply_tokens",
-        150,
-        "our assumption: a short rationale and the verdict line; capped by max_tokens",
-    )
     judge_gen = ctx.registry[pp["judge"]].get("generation", {})
-    judge_reply = min(judge_reply, sampling["judge"].get("max_tokens", judge_gen.get("max_tokens")))
-    reask = ctx.prior(
+    judge_reply, reask = judge_answer(
+        ctx,
+        config,
         STUDY,
-        "judge_reask_rate",
-        float(config["plan"]["judge_reask_rate"]),
-        "config plan.judge_reask_rate: share of judge answers that need the one re-ask",
+        (150, "our assumption: a short rationale and the verdict line; capped by max_tokens"),
+        sampling["judge"].get("max_tokens", judge_gen.get("max_tokens")),
     )
     out: list[Tally] = []
     judge = pp["judge"]

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from .. import paths
-from ..plan.core import EstimateContext, Tally
+from ..plan.core import EstimateContext, Tally, judge_answer
 
 STUDY = "personagym"
 TASKS = 5  # Expected Action, Action Justification, Linguistic Habits, Persona Consistency, Toxicity
@@ -42,7 +42,8 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
     reply = prior("answer_tokens", 200, "our assumption; capped by max_tokens")
     rubric = prior("rubric_tokens", 700, "our assumption: a task rubric with its score anchors")
     examples_reply = prior("examples_tokens", 1000, "our assumption: 5 scores x 5 questions")
-    grade_reply = prior("grading_tokens", 400, "our assumption: 5 numbered evaluations")
+    # free grading answers: the prior below (recorded as judge_reply_tokens when used)
+    grade_reply = (400, "our assumption: 5 numbered evaluations; capped by max_tokens")
     out: list[Tally] = []
     if pg.get("mode") == "generation":
         written = Tally(STUDY, "questions", pg["questions_model"], paths.PERSONAGYM_QUESTION_USAGE)
@@ -71,8 +72,10 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
                 paths.PERSONAGYM_GRADING_USAGE.format(slot=slot, model=model),
                 f"{slot} of {model}",
             )
-            grade_out = min(grade_reply, sampling[slot].get("max_tokens") or grade_reply)
+            grade_out, reask = judge_answer(
+                ctx, config, STUDY, grade_reply, sampling[slot].get("max_tokens") or grade_reply[0]
+            )
             prompt = rubric + examples_out + group * (40 + answer_out)
-            grading.add(prompt, prompt, grade_out, count=groups)
+            grading.add(prompt, prompt, grade_out, count=groups * (1 + reask))
             out.append(grading)
     return out

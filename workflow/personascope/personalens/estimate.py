@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import paths
 from ..dialogue import Dialogue
-from ..plan.core import EstimateContext, Tally, message_tokens
+from ..plan.core import EstimateContext, Tally, judge_answer, message_tokens
 from ..protocol import Pack, load_pack
 from .judge import DEFAULT_DIMENSIONS, TURN_LEVEL
 from .templates import (
@@ -94,19 +94,17 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
     chosen = list(pl.get("judge_dimensions") or DEFAULT_DIMENSIONS)
     turn_level = TURN_LEVEL in chosen
     whole_dims = len(chosen) - turn_level
-    reask = ctx.prior(
+    judge_cap = max_tokens(config, ctx, "judge", judge)
+    judge_reply, reask = judge_answer(
+        ctx,
+        config,
         STUDY,
-        "judge_reask_rate",
-        float(config["plan"]["judge_reask_rate"]),
-        "config plan.judge_reask_rate: share of judge answers that need the one re-ask",
+        (150, "our assumption: a short rationale and the verdict line; capped by max_tokens"),
+        judge_cap,
     )
-    judge_reply = ctx.prior(
-        STUDY,
-        "judge_reply_tokens",
-        150,
-        "our assumption: a short rationale and the verdict line; capped by max_tokens",
-    )
-    judge_reply = min(judge_reply, max_tokens(config, ctx, "judge", judge))
+    # the chain-of-turn answer: a section per turn when free; one bounded answer when
+    # constrained (its sections share the max_tokens)
+    constrained = pl.get("judge_mode") == "constrained"
     out: list[Tally] = []
     families = {a: ctx.registry[a].get("prompt_family") or "claude" for a in pl["assistants"]}
     # the pairs the run makes (upstream wrote no vanilla prompt but Claude's)
@@ -150,7 +148,8 @@ def estimate(config: dict[str, Any], ctx: EstimateContext) -> list[Tally]:
                 judged.add(whole, whole, judge_reply, count=dialogues * whole_dims * (1 + reask))
                 if turn_level:
                     # upstream's chain-of-turn template: one call scoring every turn
-                    judged.add(whole, whole, judge_reply * turns, count=dialogues * (1 + reask))
+                    chain = judge_reply if constrained else judge_reply * turns
+                    judged.add(whole, whole, chain, count=dialogues * (1 + reask))
         out += [side_a, side_u, judged]
     return out
 

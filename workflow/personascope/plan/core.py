@@ -36,26 +36,28 @@ class Tally:
     model: str
     usage_glob: str  # the stage's usage.json files, for `plan --measured`
     detail: str = ""  # which part of the stage (side, setting, the model judged)
-    requests: int = 0
-    prompt_tokens: int = 0  # every request's whole prompt (what an API bills)
-    prompt_tokens_reused: int = 0  # prompt tokens evaluated with per-message prefix reuse
-    completion_tokens: int = 0
-    prefixes: int = 0  # distinct shared prefixes (dialogues, checkpoint prefixes)
+    # Expected counts, kept unrounded (a re-ask rate of 0.1 on one request is 0.1 of a
+    # request); the plan's rows round them.
+    requests: float = 0
+    prompt_tokens: float = 0  # every request's whole prompt (what an API bills)
+    prompt_tokens_reused: float = 0  # prompt tokens evaluated with per-message prefix reuse
+    completion_tokens: float = 0
+    prefixes: float = 0  # distinct shared prefixes (dialogues, checkpoint prefixes)
 
     def add(self, prompt: float, evaluated: float, completion: float, count: float = 1) -> None:
-        self.requests += round(count)
-        self.prompt_tokens += round(prompt * count)
-        self.prompt_tokens_reused += round(evaluated * count)
-        self.completion_tokens += round(completion * count)
+        self.requests += count
+        self.prompt_tokens += prompt * count
+        self.prompt_tokens_reused += evaluated * count
+        self.completion_tokens += completion * count
 
     def add_totals(
         self, requests: float, prompt: float, evaluated: float, completion: float
     ) -> None:
         """Many requests at once, by their summed tokens."""
-        self.requests += round(requests)
-        self.prompt_tokens += round(prompt)
-        self.prompt_tokens_reused += round(evaluated)
-        self.completion_tokens += round(completion)
+        self.requests += requests
+        self.prompt_tokens += prompt
+        self.prompt_tokens_reused += evaluated
+        self.completion_tokens += completion
 
     def add_chain(
         self, messages: list[float], replies: list[float], completion: float, count: float = 1
@@ -70,8 +72,8 @@ class Tally:
             self.add(
                 head + GENERATION_PROMPT_TOKENS, evaluated + GENERATION_PROMPT_TOKENS, 0, count
             )
-        self.completion_tokens += round(completion * len(messages) * count)
-        self.prefixes += round(count)
+        self.completion_tokens += completion * len(messages) * count
+        self.prefixes += count
 
 
 @dataclass
@@ -89,6 +91,37 @@ class EstimateContext:
         if not any(p.study == study and p.name == name for p in self.priors):
             self.priors.append(Prior(study, name, value, source))
         return value
+
+
+def judge_answer(
+    ctx: EstimateContext,
+    config: dict[str, Any],
+    study: str,
+    free_reply: tuple[float, str],
+    cap: float,
+) -> tuple[float, float]:
+    """(reply tokens, re-ask rate) of one judge answer in the study's judge_mode: a free answer
+    is the study's prior (capped by max_tokens) with the configured re-ask rate; a constrained
+    one fills plan.constrained_reply_share of its max_tokens and is never re-asked."""
+    plan = config["plan"]
+    if config[study].get("judge_mode") == "constrained":
+        share = ctx.prior(
+            study,
+            "constrained_reply_share",
+            float(plan["constrained_reply_share"]),
+            "config plan.constrained_reply_share: the share of max_tokens a constrained answer "
+            "fills (measured on the embedded default); no re-ask",
+        )
+        return share * cap, 0.0
+    value, source = free_reply
+    reply = ctx.prior(study, "judge_reply_tokens", value, source)
+    reask = ctx.prior(
+        study,
+        "judge_reask_rate",
+        float(plan["judge_reask_rate"]),
+        "config plan.judge_reask_rate: share of judge answers that need the one re-ask",
+    )
+    return min(reply, cap), reask
 
 
 def proxy_count(text: str) -> int:

@@ -100,6 +100,19 @@ def render(plan: dict[str, Any]) -> str:
 COUNTS = ("requests", "prompt_tokens", "prompt_tokens_reused", "completion_tokens")
 
 
+def estimate_over_measured(estimate: dict[str, Any], measured: dict[str, Any]) -> dict[str, Any]:
+    """Estimate / measured per count. Cache hits are requests without tokens, so the token
+    counts are compared over the requests actually made (the estimate's share of them)."""
+    requests = measured.get("requests", 0.0)
+    made = (requests - measured.get("cache_hits", 0.0)) / requests if requests else 1.0
+    return {
+        name: estimate[name] * (1.0 if name == "requests" else made) / measured[name]
+        if measured.get(name)
+        else None
+        for name in COUNTS
+    }
+
+
 def by_stage(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows summed over their parts, per (study, stage, model), estimate and measured."""
     out: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -120,8 +133,8 @@ def by_stage(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name in COUNTS:
             agg[name] += r[name]
         if r.get("measured"):
-            m = agg["measured"] = agg["measured"] or dict.fromkeys(COUNTS, 0.0)
-            for name in COUNTS:
+            m = agg["measured"] = agg["measured"] or dict.fromkeys((*COUNTS, "cache_hits"), 0.0)
+            for name in (*COUNTS, "cache_hits"):
                 m[name] += r["measured"].get(name, 0.0)
     return list(out.values())
 
@@ -147,5 +160,6 @@ def ratio_text(row: dict[str, Any]) -> str:
     m = row.get("measured")
     if not m:
         return "no usage.json"
+    ratios = estimate_over_measured(row, m)
     keys = ("requests", "prompt_tokens", "completion_tokens")
-    return ", ".join(f"{row[k] / m[k]:.2f}" if m[k] else "--" for k in keys)
+    return ", ".join("--" if ratios[k] is None else f"{ratios[k]:.2f}" for k in keys)

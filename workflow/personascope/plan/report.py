@@ -16,14 +16,13 @@ from ..errors import ConfigError
 from ..io import write_json, write_text
 from ..steps import Files, step
 from .core import EstimateContext, Tally, proxy_count
-from .markdown import render
+from .markdown import COUNTS, estimate_over_measured, render
 
 log = logging.getLogger(__name__)
 
 # study -> its estimator, `personascope.<study>.estimate:estimate`; a study without one is
 # reported as not estimated (PersonaGym: issue #15 adds it).
 ESTIMATOR = "personascope.{study}.estimate"
-COUNTS = ("requests", "prompt_tokens", "prompt_tokens_reused", "completion_tokens")
 
 
 def token_counter(name: str, entry: dict[str, Any]) -> tuple[Any, str]:
@@ -114,6 +113,8 @@ def priced(t: Tally, entry: dict[str, Any], plan: dict[str, Any]) -> dict[str, A
         if not price or entry["engine"] not in ("openai", "anthropic")
         else (t.prompt_tokens * price["input"] + t.completion_tokens * price["output"]) / 1e6
     )
+    for name in (*COUNTS, "prefixes"):
+        row[name] = round(row[name])
     return row
 
 
@@ -177,7 +178,7 @@ def measured(rows: list[dict[str, Any]], root: Path) -> None:
                 found["latency_s"] += entry.get("latency_s", 0.0)
         r["measured"] = dict(found, files=len(files)) if files else None
         if files:
-            r["ratio"] = {name: (r[name] / found[name]) if found[name] else None for name in COUNTS}
+            r["ratio"] = estimate_over_measured(r, found)
 
 
 @dataclass(frozen=True)
