@@ -40,7 +40,8 @@ bench: setup
 vllm-api: setup
 	rm -rf .vllm-wheel && $(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: \
 		"vllm==$$(cat containers/vllm-version.txt)" -d .vllm-wheel
-	PERSONASCOPE_VLLM_WHEEL=$$(ls .vllm-wheel/vllm-*.whl) $(BIN)/pytest -q tests/engines/test_vllm_api.py
+	$(BIN)/python -m personascope.engines.vllm_api $$(ls .vllm-wheel/vllm-*.whl) \
+		--check resources/vllm/api-$$(cat containers/vllm-version.txt).json
 
 clean-results:
 	rm -rf results .snakemake

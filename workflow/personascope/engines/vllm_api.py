@@ -79,6 +79,22 @@ def signatures(wheel: Path) -> dict[str, Any]:
     }
 
 
-if __name__ == "__main__":
-    json.dump(signatures(Path(sys.argv[1])), sys.stdout, indent=1, sort_keys=True)
+def main(argv: list[str]) -> int:
+    """`WHEEL` prints the release's signatures (the snapshot); `WHEEL --check SNAPSHOT` exits 1
+    when the committed snapshot differs from the wheel (`make vllm-api`)."""
+    found = signatures(Path(argv[0]))
+    if len(argv) == 3 and argv[1] == "--check":
+        snapshot = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
+        if snapshot != found:
+            differ = sorted(k for k in {*snapshot, *found} if snapshot.get(k) != found.get(k))
+            print(f"{argv[2]} differs from {argv[0]} in {differ}", file=sys.stderr)
+            return 1
+        print(f"{argv[2]} matches {Path(argv[0]).name}")
+        return 0
+    json.dump(found, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
