@@ -25,8 +25,8 @@ def members_of(bundle: Path) -> dict[str, bytes]:
         return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
 
 
-def repack(members: dict[str, bytes], target: Path) -> Path:
-    """A plain .tar.gz of `members`."""
+def repack(members: dict[str, bytes], target: Path, links: dict[str, str] | None = None) -> Path:
+    """A plain .tar.gz of `members`, plus symbolic-link members `links` (name -> target)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -34,6 +34,11 @@ def repack(members: dict[str, bytes], target: Path) -> Path:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for name, linkname in (links or {}).items():
+            link = tarfile.TarInfo(name)
+            link.type = tarfile.SYMTYPE
+            link.linkname = linkname
+            tar.addfile(link)
     target.write_bytes(gzip.compress(buf.getvalue()))
     return target
 
