@@ -33,20 +33,20 @@ def slurm_controller_for_the_session() -> Iterator[None]:
     suite. The cluster tests bring it up themselves (and fail if they cannot); here a failure
     to start only costs time."""
     started = False
+    env = {**os.environ, "PERSONASCOPE_SLURM_DIR": str(SLURM_STATE)}
     if shutil.which("slurmctld") and not (SLURM_STATE / "slurmctld.pid").is_file():
-        env = {**os.environ, "PERSONASCOPE_SLURM_DIR": str(SLURM_STATE)}
-        up = subprocess.run(
-            ["bash", str(SLURM_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=300
-        )
-        started = up.returncode == 0
+        started = slurm_cluster("up", env, timeout=300).returncode == 0
     yield
     if started:
-        subprocess.run(
-            ["bash", str(SLURM_SCRIPT), "down"],
-            env={**os.environ, "PERSONASCOPE_SLURM_DIR": str(SLURM_STATE)},
-            capture_output=True,
-            timeout=120,
-        )
+        slurm_cluster("down", env, timeout=120)
+
+
+def slurm_cluster(
+    action: str, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`tests/cluster/slurm_cluster.sh up|down` with `env` (its state folder, client config)."""
+    command = ["bash", str(SLURM_SCRIPT), action]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ absolute_local_paths = root_conftest.absolute_local_paths
 SNAKEMAKE = root_conftest.SNAKEMAKE
 SLURM_SCRIPT = root_conftest.SLURM_SCRIPT
 SLURM_STATE = root_conftest.SLURM_STATE
+slurm_cluster = root_conftest.slurm_cluster
 
 GPU_RESOURCES = {"gpus": 1, "gpu_model": "h100", "mem_mb": 2000, "cpus_per_task": 2, "runtime": 30}
 
@@ -167,9 +168,7 @@ def start_slurm(state: Path) -> Iterator[dict[str, str]]:
     client environment, stop it afterwards if this call started it."""
     env = {**os.environ, **slurm_env(state)}
     was_up = (state / "slurmctld.pid").is_file()
-    proc = subprocess.run(
-        ["bash", str(SLURM_SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=900
-    )
+    proc = slurm_cluster("up", env, timeout=900)
     if proc.returncode != 0:
         pytest.fail(
             f"could not start the test SLURM cluster ({SLURM_SCRIPT} up needs root and "
@@ -179,4 +178,4 @@ def start_slurm(state: Path) -> Iterator[dict[str, str]]:
         yield slurm_env(state)
     finally:
         if not was_up:
-            subprocess.run(["bash", str(SLURM_SCRIPT), "down"], env=env, timeout=120)
+            slurm_cluster("down", env, timeout=120)

@@ -101,10 +101,14 @@ def assistant_setting_pairs():
     return pairs
 
 
+# once: every rule that expands over the runs reads the same pairs
+PL_PAIRS = assistant_setting_pairs()
+
+
 def expand_pairs(pattern, **more):
     return [
         pattern.format(model=model, setting=setting, shard=shard, **more)
-        for model, setting in assistant_setting_pairs()
+        for model, setting in PL_PAIRS
         for shard in range(PL["shards"])
     ]
 
