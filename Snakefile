@@ -4,13 +4,16 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
-from personascope.config_check import check_yaml_files
+from personascope.config_check import check_yaml_files, exit_on_user_error
 
 min_version("9.0")
 
 # A YAML error in the config files below is reported with its file and line (Snakemake's own
 # message names neither); for a --configfile: `python -m personascope.config_check FILE`.
-check_yaml_files(Path(workflow.basedir) / "config" / n for n in ("config.yaml", "models.yaml"))
+exit_on_user_error(
+    check_yaml_files,
+    [Path(workflow.basedir) / "config" / n for n in ("config.yaml", "models.yaml")],
+)
 
 
 configfile: Path(workflow.basedir) / "config" / "config.yaml"

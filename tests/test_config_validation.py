@@ -55,4 +55,8 @@ def test_bad_config_fails_before_any_job(tmp_path: Path, overrides: dict, expect
         assert fragment in output, output[-3000:]
     # One line per violation, never the schema itself (hundreds of lines).
     assert "$schema" not in output and "additionalProperties" not in output, output[-3000:]
+    if "data" not in overrides:
+        # A config check's error is its message alone: exit 2, without Snakemake's code frames
+        # (a missing data path is found in a rule's input, where Snakemake names the rule).
+        assert proc.returncode == 2 and 'File "' not in output, output[-3000:]
     assert not (tmp_path / "results").exists()

@@ -10,16 +10,32 @@ YAML files are read here too, so a syntax error names the file and the line.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, PersonascopeError
 
 MAX_MESSAGES = 8
+
+T = TypeVar("T")
+
+
+def exit_on_user_error(check: Callable[..., T], *args: Any) -> T:
+    """`check(*args)`; a user-facing (typed) error ends the run: its message alone, exit 2.
+
+    Snakemake prints the code frames of any exception raised while it reads the workflow. A bad
+    config is the user's to fix, not a bug in the workflow, so it gets the one message
+    `python -m personascope` would print, and no frames."""
+    try:
+        return check(*args)
+    except PersonascopeError as exc:
+        print(exc.user_message(), file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -173,8 +189,6 @@ def load_config(repo: str | Path, configfiles: Iterable[str | Path] = ()) -> dic
 def main(argv: list[str] | None = None) -> int:
     """`python -m personascope.config_check [CONFIGFILE...]`: the config a run would get, checked
     without Snakemake (whose own YAML message names no file or line)."""
-    import sys
-
     repo = Path(__file__).resolve().parents[2]
     try:
         check_config(

@@ -10,13 +10,15 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from personascope import paths
-from personascope.config_check import check_config
+from personascope.config_check import check_config, exit_on_user_error
+from personascope.errors import ConfigError
 
 SCHEMA_DIR = Path(workflow.basedir) / "config" / "schema"
 
 # One line per violation (key, problem, allowed values) before Snakemake's own validate, whose
-# message carries the whole schema; validate then only fills the schema's defaults.
-check_config(config, SCHEMA_DIR)
+# message carries the whole schema; validate then only fills the schema's defaults. A config
+# check's error ends the run with its message alone (exit 2), as the package's commands do.
+exit_on_user_error(check_config, config, SCHEMA_DIR)
 validate(config, SCHEMA_DIR / "config.schema.yaml")
 validate(config["models"], SCHEMA_DIR / "models.schema.yaml")
 
@@ -38,13 +40,13 @@ def check_model_names():
     for key, names in named.items():
         missing = sorted(set(names) - known)
         if missing:
-            raise WorkflowError(
+            raise ConfigError(
                 f"config {key}: model(s) {missing} are not in the model registry "
                 f"(config/models.yaml knows {sorted(known)})"
             )
 
 
-check_model_names()
+exit_on_user_error(check_model_names)
 
 
 def local_input(path):
@@ -124,14 +126,14 @@ def check_apptainer_args():
     args = workflow.deployment_settings.apptainer_args or ""
     unexpanded = sorted(set(re.findall(r"\$\{?\w+", args)))
     if IN_CONTAINER and unexpanded:
-        raise WorkflowError(
+        raise ConfigError(
             f"apptainer-args {args!r}: environment "
             f"variable(s) {unexpanded} are not set (profiles/slurm binds the model cache: "
             f"export HF_HOME=/path/to/model-cache; see docs/cluster.md)"
         )
 
 
-check_apptainer_args()
+exit_on_user_error(check_apptainer_args)
 
 
 def model_resources(name):

@@ -65,19 +65,19 @@ def check_persistence_config():
     for key, names in (("persistence.models", PP["models"]), ("persistence.judge", [PP["judge"]])):
         missing = sorted(set(names) - known)
         if missing:
-            raise WorkflowError(
+            raise ConfigError(
                 f"config {key}: model(s) {missing} are not in the model registry "
                 f"(config/models.yaml knows {sorted(known)})"
             )
     too_far = [k for k in PP["checkpoints"] if k > PP["rounds"]]
     if too_far:
-        raise WorkflowError(
+        raise ConfigError(
             f"config persistence.checkpoints: {too_far} exceed persistence.rounds = "
             f"{PP['rounds']} (a checkpoint is a number of dialogue rounds)"
         )
 
 
-check_persistence_config()
+exit_on_user_error(check_persistence_config)
 
 
 def persistence_source_file(source, name):

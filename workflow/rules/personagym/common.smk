@@ -16,18 +16,18 @@ def check_personagym_config():
     for key, names in named.items():
         missing = sorted(set(names) - known)
         if missing:
-            raise WorkflowError(
+            raise ConfigError(
                 f"config {key}: model(s) {missing} are not in the model registry "
                 f"(config/models.yaml knows {sorted(known)})"
             )
     if sorted(PG["judges"]) != sorted(paths.PERSONAGYM_JUDGE_SLOTS):
-        raise WorkflowError(
+        raise ConfigError(
             f"config personagym.judges: expected the slots {list(paths.PERSONAGYM_JUDGE_SLOTS)} "
             f"(the two judges), got {sorted(PG['judges'])}"
         )
 
 
-check_personagym_config()
+exit_on_user_error(check_personagym_config)
 
 # the models each kind of job opens (registry entries, cache, SLURM resources, image)
 PG_QUESTIONS_JOB = ModelJob(lambda w: [PG["questions_model"]])

@@ -70,7 +70,7 @@ def personalens_input(table):
 def release_inputs():
     return {t: personalens_input(t) for t in ("profiles", "affinities", "interactions")}
 
-PL_PACK = load_pack("personalens", PL["protocol"])
+PL_PACK = exit_on_user_error(load_pack, "personalens", PL["protocol"])
 
 
 def assistant_families():
@@ -78,7 +78,7 @@ def assistant_families():
     for model in PL["assistants"]:
         family = config["models"][model].get("prompt_family")
         if family is None:
-            raise WorkflowError(
+            raise ConfigError(
                 f"config models.{model}: an assistant of personalens needs prompt_family "
                 f"(claude, llama or mistral)"
             )
@@ -91,7 +91,7 @@ def assistant_setting_pairs():
     an assistant in personalens.settings_of runs its own list."""
     unknown = sorted(set(PL["settings_of"]) - set(PL["assistants"]))
     if unknown:
-        raise WorkflowError(
+        raise ConfigError(
             f"config personalens.settings_of: {unknown} are not personalens.assistants "
             f"{PL['assistants']}"
         )
@@ -102,7 +102,7 @@ def assistant_setting_pairs():
 
 
 # once: every rule that expands over the runs reads the same pairs
-PL_PAIRS = assistant_setting_pairs()
+PL_PAIRS = exit_on_user_error(assistant_setting_pairs)
 
 
 def expand_pairs(pattern, **more):
@@ -124,14 +124,14 @@ def personalens_focus():
     }
     for key, among in (("focus_assistant", "assistants"), ("focus_setting", "settings")):
         if PL[key] is not None and PL[key] not in run[among]:
-            raise WorkflowError(
+            raise ConfigError(
                 f"config personalens.{key}: {PL[key]!r} is not one of personalens.{among} "
                 f"{run[among]} (null = every one)"
             )
     return {"focus_assistant": PL["focus_assistant"], "focus_setting": PL["focus_setting"]}
 
 
-PL_FOCUS = personalens_focus()
+PL_FOCUS = exit_on_user_error(personalens_focus)
 
 
 def personalens_judgments():
