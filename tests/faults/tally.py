@@ -19,7 +19,8 @@ MIS_SCORED = "mis-scored"
 CRASHED = "crashed"
 LEAKED = "leaked"
 SILENT = "silently accepted"
-OUTCOMES = (CLEAN, RECOVERED, ACCEPTED, MIS_SCORED, CRASHED, LEAKED, SILENT)
+REFUSED = "refused"  # a judge text's readable verdict taken for a parse failure
+OUTCOMES = (CLEAN, RECOVERED, ACCEPTED, MIS_SCORED, CRASHED, LEAKED, SILENT, REFUSED)
 
 COUNTS: dict[str, Counter[str]] = defaultdict(Counter)
 

@@ -1,10 +1,10 @@
 """Fault suite, judge texts: adversarial answers for every verdict format the studies declare,
 each with the verdict a careful reader gives (`null`: no readable verdict, a parse failure).
 
-The texts are data (judge_texts.json). The suite prints its counts: tried, clean (the careful
-reader's verdict, or the parse failure where there is none), mis-scored (a value where there is
-none, or a different one), refused (a failure where a verdict is readable) and crashed (anything
-but a ParseError).
+The texts are data (judge_texts.json). Their counts join the fault suite's table (family "judge
+texts"): accepted (the careful reader's verdict), clean error (the parse failure where there is
+none), mis-scored (a value where there is none, or a different one), refused (a failure where a
+verdict is readable) and crashed (anything but a ParseError).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from personascope.verdicts import (
     closing_phrase,
     integer_verdict,
 )
+from tally import ACCEPTED, CLEAN, CRASHED, MIS_SCORED, REFUSED, record
 
 CASES = json.loads((Path(__file__).parent / "judge_texts.json").read_text("utf-8"))["cases"]
 PHRASE = closing_phrase("Therefore, the final score is", 1, 5)
@@ -41,29 +42,27 @@ FORMATS = {
 
 
 def outcome(case: dict) -> str:
+    """The fault suite's outcome: a parse failure where no verdict is readable is a clean error,
+    the careful reader's value is accepted; anything else is wrong."""
     try:
         value = FORMATS[case["format"]].parse(case["text"])
     except ParseError:
-        return "clean" if case["expected"] is None else "refused"
+        return CLEAN if case["expected"] is None else REFUSED
     except Exception:  # counting crashes is the point
-        return "crashed"
+        return CRASHED
     if (
         case["expected"] is None
         or value != case["expected"]
         or type(value) is not type(case["expected"])
     ):
-        return "mis-scored"
-    return "clean"
+        return MIS_SCORED
+    return ACCEPTED
 
 
 def test_every_adversarial_judge_text_gets_the_careful_readers_verdict() -> None:
     assert len(CASES) >= 200 and set(c["format"] for c in CASES) == set(FORMATS)
-    results = [(case, outcome(case)) for case in CASES]
-    counts = {
-        k: sum(o == k for _, o in results) for k in ("clean", "mis-scored", "refused", "crashed")
-    }
-    print(f"\njudge texts: tried {len(CASES)}, " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    wrong = [f"{c['format']}: {c['why']}: {o}" for c, o in results if o != "clean"]
+    results = [(case, record("judge texts", outcome(case))) for case in CASES]
+    wrong = [f"{c['format']}: {c['why']}: {o}" for c, o in results if o not in (CLEAN, ACCEPTED)]
     assert not wrong, "\n".join(wrong)
 
 
