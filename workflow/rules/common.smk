@@ -23,9 +23,21 @@ validate(config, SCHEMA_DIR / "config.schema.yaml")
 validate(config["models"], SCHEMA_DIR / "models.schema.yaml")
 
 
-def check_model_names():
-    """Every model a study names must be in the registry: fail before any job runs."""
+def require_registered(named):
+    """Every model a config key names (key -> names) must be in the registry: the studies'
+    checks call this before any job runs."""
     known = set(config["models"])
+    for key, names in named.items():
+        missing = sorted(set(names) - known)
+        if missing:
+            raise ConfigError(
+                f"config {key}: model(s) {missing} are not in the model registry "
+                f"(config/models.yaml knows {sorted(known)})"
+            )
+
+
+def check_model_names():
+    """PersonaLens' models (the other studies check theirs in their own common.smk)."""
     if "personalens" not in config:
         return  # a config without the study (the schema requires it when `studies` names it)
     pl = config["personalens"]
@@ -37,13 +49,7 @@ def check_model_names():
             pl["regenerate"]["model"] or pl["user_agent"]
         ],
     }
-    for key, names in named.items():
-        missing = sorted(set(names) - known)
-        if missing:
-            raise ConfigError(
-                f"config {key}: model(s) {missing} are not in the model registry "
-                f"(config/models.yaml knows {sorted(known)})"
-            )
+    require_registered(named)
 
 
 exit_on_user_error(check_model_names)

@@ -61,14 +61,7 @@ def persistence_protocol_files():
 
 
 def check_persistence_config():
-    known = set(config["models"])
-    for key, names in (("persistence.models", PP["models"]), ("persistence.judge", [PP["judge"]])):
-        missing = sorted(set(names) - known)
-        if missing:
-            raise ConfigError(
-                f"config {key}: model(s) {missing} are not in the model registry "
-                f"(config/models.yaml knows {sorted(known)})"
-            )
+    require_registered({"persistence.models": PP["models"], "persistence.judge": [PP["judge"]]})
     too_far = [k for k in PP["checkpoints"] if k > PP["rounds"]]
     if too_far:
         raise ConfigError(

@@ -5,7 +5,6 @@ PG = config["personagym"]
 
 
 def check_personagym_config():
-    known = set(config["models"])
     named = {
         "personagym.models": PG["models"],
         "personagym.judges": list(PG["judges"].values()),
@@ -13,13 +12,7 @@ def check_personagym_config():
         "personagym.questions_model": [PG["questions_model"]],
         "personagym.published_runs": [m for m in PG["published_runs"].values() if m],
     }
-    for key, names in named.items():
-        missing = sorted(set(names) - known)
-        if missing:
-            raise ConfigError(
-                f"config {key}: model(s) {missing} are not in the model registry "
-                f"(config/models.yaml knows {sorted(known)})"
-            )
+    require_registered(named)
     if sorted(PG["judges"]) != sorted(paths.PERSONAGYM_JUDGE_SLOTS):
         raise ConfigError(
             f"config personagym.judges: expected the slots {list(paths.PERSONAGYM_JUDGE_SLOTS)} "
